@@ -1,0 +1,73 @@
+"""Database engine: one async engine per process, SQLite (WAL, foreign keys) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from store import schema
+
+APPLICATION_MARK = "campaignbot"
+
+
+class NotOurDatabase(Exception):
+    """The database exists but was not made by campaignbot (or is not a database at all)."""
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if parsed.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def is_sqlite(conn: AsyncConnection | AsyncEngine) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+async def check_ours(engine: AsyncEngine) -> None:
+    """Refuse a database that has tables but is not campaignbot's; an empty one is fine."""
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+            if not names:
+                return
+            if "app_info" not in names:
+                raise NotOurDatabase(
+                    "the database has tables but none of campaignbot's; "
+                    "point DATABASE_URL at a new file or a campaignbot database"
+                )
+            mark = await conn.scalar(
+                select(schema.app_info.c.value).where(schema.app_info.c.key == "application")
+            )
+            if mark != APPLICATION_MARK:
+                raise NotOurDatabase("the database belongs to another application")
+    except DBAPIError as exc:
+        raise NotOurDatabase(f"cannot read the database: {exc.orig}") from exc
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One user action, one transaction."""
+    async with engine.begin() as conn:
+        yield conn
