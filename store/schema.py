@@ -273,7 +273,7 @@ deliveries = Table(
     Column("created_at", TZDateTime, nullable=False),
     Column("status", String(16), nullable=False, server_default="claimed"),
 )
-"""Delivery keys (`kind:campaign:target:period`, `github:DELIVERY_GUID`): claimed once, sent once."""
+"""Delivery keys (`kind:campaign:target:period`, `github:GUID`): claimed once, sent once."""
 
 sync_state = Table(
     "sync_state",

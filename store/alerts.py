@@ -1,0 +1,254 @@
+"""Alerts: set-based upsert on (repository, kind, number); tags and assignees in own tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import RowMapping, and_, delete, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.models import Alert, AlertKind, AlertRef
+from store import repositories, schema
+from store.upsert import chunks, insert_ignore, upsert
+
+a = schema.alerts
+r = schema.repositories
+
+NOT_APP_CODE = frozenset({"test", "generated", "library"})
+"""Classifications that `autofilter:true` leaves out."""
+
+
+class UpsertResult(BaseModel):
+    inserted: int = 0
+    updated: int = 0
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            inserted=self.inserted + other.inserted, updated=self.updated + other.updated
+        )
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _row(alert: Alert, repository_id: int) -> dict[str, Any]:
+    return {
+        "repository_id": repository_id,
+        "kind": alert.kind.value,
+        "number": alert.number,
+        "state": alert.state,
+        "is_open": alert.is_open,
+        "created_at": alert.created_at,
+        "updated_at": alert.updated_at,
+        "closed_at": alert.closed_at,
+        "html_url": alert.html_url,
+        "rule_id": alert.rule_id,
+        "rule_name": alert.rule_name,
+        "rule_description": alert.rule_description,
+        "severity": alert.severity,
+        "security_severity": alert.security_severity,
+        "tool": alert.tool,
+        "path": alert.path,
+        "start_line": alert.start_line,
+        "classifications": alert.classifications or None,
+        "in_app_code": not NOT_APP_CODE.intersection(alert.classifications),
+        "dismissed_reason": alert.dismissed_reason,
+        "fingerprint": alert.fingerprint,
+        "secret_type": alert.secret_type,
+        "secret_type_display_name": alert.secret_type_display_name,
+        "provider": alert.provider,
+        "provider_slug": alert.provider_slug,
+        "validity": alert.validity,
+        "resolution": alert.resolution,
+        "publicly_leaked": alert.publicly_leaked,
+        "multi_repo": alert.multi_repo,
+        "bypassed": alert.bypassed,
+        "generic": alert.generic,
+    }
+
+
+async def upsert_many(
+    conn: AsyncConnection,
+    alerts: Sequence[Alert],
+    repository_ids: Mapping[str, int | None] | None = None,
+) -> UpsertResult:
+    """Insert or update alerts; never duplicates. `repository_ids` gives GitHub ids for stubs."""
+    if not alerts:
+        return UpsertResult()
+    stubs = {alert.repository: None for alert in alerts} | dict(repository_ids or {})
+    repo_ids = await repositories.ensure(conn, stubs)
+    rows = [_row(alert, repo_ids[alert.repository.lower()]) for alert in alerts]
+    keys = [(row["repository_id"], row["kind"], row["number"]) for row in rows]
+    existing = await _ids_for_keys(conn, keys)
+    await upsert(conn, a, rows, ["repository_id", "kind", "number"])
+    ids = existing | await _ids_for_keys(conn, [k for k in keys if k not in existing])
+    alert_ids = [ids[key] for key in keys]
+    await _replace_children(conn, schema.alert_tags, "tag", alerts, alert_ids, lambda x: x.tags)
+    await _replace_children(
+        conn, schema.alert_assignees, "login", alerts, alert_ids, lambda x: x.assignees
+    )
+    inserted = len(set(keys) - set(existing))
+    return UpsertResult(inserted=inserted, updated=len(set(keys)) - inserted)
+
+
+async def _ids_for_keys(
+    conn: AsyncConnection, keys: Sequence[tuple[int, str, int]]
+) -> dict[tuple[int, str, int], int]:
+    found: dict[tuple[int, str, int], int] = {}
+    for part in chunks(list(set(keys)), 300):
+        rows = await conn.execute(
+            select(a.c.repository_id, a.c.kind, a.c.number, a.c.id).where(
+                tuple_(a.c.repository_id, a.c.kind, a.c.number).in_(part)
+            )
+        )
+        found.update({(rid, kind, num): aid for rid, kind, num, aid in rows})
+    return found
+
+
+async def _replace_children(
+    conn: AsyncConnection,
+    table: Any,
+    column: str,
+    alerts: Sequence[Alert],
+    alert_ids: Sequence[int],
+    values: Any,
+) -> None:
+    for part in chunks(list(set(alert_ids))):
+        await conn.execute(delete(table).where(table.c.alert_id.in_(part)))
+    rows = [
+        {"alert_id": alert_id, column: value.lower()}
+        for alert, alert_id in zip(alerts, alert_ids, strict=True)
+        for value in set(values(alert))
+    ]
+    await insert_ignore(conn, table, rows, ["alert_id", column])
+
+
+def _select_alerts() -> Any:
+    return select(a, r.c.full_name.label("repository")).join(r, r.c.id == a.c.repository_id)
+
+
+async def _with_children(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Alert]:
+    ids = [row["id"] for row in rows]
+    tags: dict[int, list[str]] = {}
+    assignees: dict[int, list[str]] = {}
+    for part in chunks(ids):
+        for alert_id, tag in await conn.execute(
+            select(schema.alert_tags.c.alert_id, schema.alert_tags.c.tag).where(
+                schema.alert_tags.c.alert_id.in_(part)
+            )
+        ):
+            tags.setdefault(alert_id, []).append(tag)
+        for alert_id, login in await conn.execute(
+            select(schema.alert_assignees.c.alert_id, schema.alert_assignees.c.login).where(
+                schema.alert_assignees.c.alert_id.in_(part)
+            )
+        ):
+            assignees.setdefault(alert_id, []).append(login)
+    return [
+        to_model(row, sorted(tags.get(row["id"], [])), sorted(assignees.get(row["id"], [])))
+        for row in rows
+    ]
+
+
+def to_model(row: RowMapping, tags: list[str], assignees: list[str]) -> Alert:
+    return Alert(
+        id=row["id"],
+        repository=row["repository"],
+        kind=AlertKind(row["kind"]),
+        number=row["number"],
+        state=row["state"],
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+        closed_at=utc(row["closed_at"]),
+        html_url=row["html_url"],
+        assignees=assignees,
+        rule_id=row["rule_id"],
+        rule_name=row["rule_name"],
+        rule_description=row["rule_description"],
+        severity=row["severity"],
+        security_severity=row["security_severity"],
+        tool=row["tool"],
+        tags=tags,
+        path=row["path"],
+        start_line=row["start_line"],
+        classifications=row["classifications"] or [],
+        dismissed_reason=row["dismissed_reason"],
+        fingerprint=row["fingerprint"],
+        secret_type=row["secret_type"],
+        secret_type_display_name=row["secret_type_display_name"],
+        provider=row["provider"],
+        provider_slug=row["provider_slug"],
+        validity=row["validity"],
+        resolution=row["resolution"],
+        publicly_leaked=row["publicly_leaked"],
+        multi_repo=row["multi_repo"],
+        bypassed=row["bypassed"],
+        generic=row["generic"],
+    )
+
+
+async def get_many(conn: AsyncConnection, alert_ids: Iterable[int]) -> list[Alert]:
+    """Alerts by id, in id order."""
+    rows: list[RowMapping] = []
+    for part in chunks(sorted(set(alert_ids))):
+        rows.extend((await conn.execute(_select_alerts().where(a.c.id.in_(part)))).mappings())
+    return await _with_children(conn, sorted(rows, key=lambda row: row["id"]))
+
+
+async def find(conn: AsyncConnection, ref: AlertRef) -> list[Alert]:
+    """Alerts matching a reference; the repository may be a full name or a unique short name."""
+    repo_match = (
+        r.c.full_name_lower == ref.repository.lower()
+        if "/" in ref.repository
+        else r.c.name_lower == ref.repository.lower()
+    )
+    rows = (
+        (
+            await conn.execute(
+                _select_alerts().where(
+                    repo_match, a.c.kind == ref.kind.value, a.c.number == ref.number
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return await _with_children(conn, rows)
+
+
+async def count(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(select(func.count()).select_from(a)) or 0)
+
+
+async def next_number(conn: AsyncConnection, repository_id: int, kind: AlertKind) -> int:
+    """The next free alert number in a repository, for alerts that come without one (SARIF)."""
+    current = await conn.scalar(
+        select(func.max(a.c.number)).where(
+            and_(a.c.repository_id == repository_id, a.c.kind == kind.value)
+        )
+    )
+    return int(current or 0) + 1
+
+
+async def numbers_by_fingerprint(
+    conn: AsyncConnection, repository_id: int, fingerprints: Sequence[str]
+) -> dict[str, int]:
+    """Alert numbers already given to these fingerprints, so a re-imported SARIF updates."""
+    found: dict[str, int] = {}
+    for part in chunks(list(set(fingerprints))):
+        rows = await conn.execute(
+            select(a.c.fingerprint, a.c.number).where(
+                a.c.repository_id == repository_id,
+                a.c.kind == AlertKind.CODE.value,
+                or_(a.c.fingerprint.in_(part)),
+            )
+        )
+        found.update({fp: num for fp, num in rows})
+    return found

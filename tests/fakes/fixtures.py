@@ -1,0 +1,1 @@
+"""Shared pytest fixtures for the fakes (being written)."""
