@@ -130,11 +130,11 @@ async def _replace_children(
     await insert_ignore(conn, table, rows, ["alert_id", column])
 
 
-def _select_alerts() -> Any:
+def select_alerts() -> Any:
     return select(a, r.c.full_name.label("repository")).join(r, r.c.id == a.c.repository_id)
 
 
-async def _with_children(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Alert]:
+async def with_children(conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Alert]:
     ids = [row["id"] for row in rows]
     tags: dict[int, list[str]] = {}
     assignees: dict[int, list[str]] = {}
@@ -198,8 +198,8 @@ async def get_many(conn: AsyncConnection, alert_ids: Iterable[int]) -> list[Aler
     """Alerts by id, in id order."""
     rows: list[RowMapping] = []
     for part in chunks(sorted(set(alert_ids))):
-        rows.extend((await conn.execute(_select_alerts().where(a.c.id.in_(part)))).mappings())
-    return await _with_children(conn, sorted(rows, key=lambda row: row["id"]))
+        rows.extend((await conn.execute(select_alerts().where(a.c.id.in_(part)))).mappings())
+    return await with_children(conn, sorted(rows, key=lambda row: row["id"]))
 
 
 async def find(conn: AsyncConnection, ref: AlertRef) -> list[Alert]:
@@ -212,7 +212,7 @@ async def find(conn: AsyncConnection, ref: AlertRef) -> list[Alert]:
     rows = (
         (
             await conn.execute(
-                _select_alerts().where(
+                select_alerts().where(
                     repo_match, a.c.kind == ref.kind.value, a.c.number == ref.number
                 )
             )
@@ -220,7 +220,7 @@ async def find(conn: AsyncConnection, ref: AlertRef) -> list[Alert]:
         .mappings()
         .all()
     )
-    return await _with_children(conn, rows)
+    return await with_children(conn, rows)
 
 
 async def count(conn: AsyncConnection) -> int:

@@ -1,0 +1,318 @@
+"""Campaigns, their alerts, assignments and progress facts. Every query here is set-based."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    RowMapping,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.models import (
+    AlertStatus,
+    Assignment,
+    Campaign,
+    CampaignAlert,
+    CampaignState,
+    RepositoryProgress,
+    StatusCounts,
+)
+from store import schema
+from store.alerts import select_alerts, with_children, utc
+from store.upsert import chunks, insert_ignore
+
+c = schema.campaigns
+ca = schema.campaign_alerts
+a = schema.alerts
+r = schema.repositories
+asg = schema.assignments
+fl = schema.fix_links
+
+
+def campaign_status() -> ColumnElement[str]:
+    """An alert's campaign status (ARCHITECTURE §4), as SQL."""
+    has_fix = exists().where(fl.c.alert_id == a.c.id)
+    return case(
+        (a.c.is_open.is_(False), AlertStatus.CLOSED.value),
+        (has_fix, AlertStatus.IN_PROGRESS.value),
+        else_=AlertStatus.OPEN.value,
+    )
+
+
+def _campaign(row: RowMapping, alert_count: int = 0) -> Campaign:
+    return Campaign(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        kind=row["kind"],
+        query=row["query"],
+        template=row["template"],
+        state=CampaignState(row["state"]),
+        due_date=row["due_date"],
+        manager=row["manager"],
+        channel=row["channel"],
+        contact_link=row["contact_link"],
+        timezone=row["timezone"],
+        created_by=row["created_by"],
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+        closed_at=utc(row["closed_at"]),
+        left_out=row["left_out"],
+        alert_count=alert_count,
+        announce_channel=row["announce_channel"],
+        announce_ts=row["announce_ts"],
+        github_number=row["github_number"],
+    )
+
+
+def _with_counts() -> Any:
+    counts = (
+        select(ca.c.campaign_id, func.count().label("alert_count"))
+        .group_by(ca.c.campaign_id)
+        .subquery()
+    )
+    return select(c, func.coalesce(counts.c.alert_count, 0).label("alert_count")).outerjoin(
+        counts, counts.c.campaign_id == c.c.id
+    )
+
+
+async def insert_campaign(
+    conn: AsyncConnection, campaign: Campaign, request_key: str | None = None
+) -> int:
+    values = campaign.model_dump(exclude={"id", "alert_count"})
+    values["kind"] = campaign.kind.value
+    values["state"] = campaign.state.value
+    result = await conn.execute(insert(c).values(**values, request_key=request_key))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+async def by_request_key(conn: AsyncConnection, request_key: str) -> Campaign | None:
+    row = (await conn.execute(_with_counts().where(c.c.request_key == request_key))).mappings()
+    found = row.first()
+    return _campaign(found, found["alert_count"]) if found else None
+
+
+async def add_alerts(
+    conn: AsyncConnection, campaign_id: int, alerts: Sequence[tuple[int, int]]
+) -> None:
+    """Put (alert id, repository id) pairs into a campaign."""
+    rows = [
+        {"campaign_id": campaign_id, "alert_id": alert_id, "repository_id": repository_id}
+        for alert_id, repository_id in alerts
+    ]
+    await insert_ignore(conn, ca, rows, ["campaign_id", "alert_id"])
+
+
+async def get(conn: AsyncConnection, campaign_id: int) -> Campaign | None:
+    found = (await conn.execute(_with_counts().where(c.c.id == campaign_id))).mappings().first()
+    return _campaign(found, found["alert_count"]) if found else None
+
+
+async def list_campaigns(
+    conn: AsyncConnection, states: Sequence[CampaignState] | None = None
+) -> list[Campaign]:
+    stmt = _with_counts().order_by(c.c.id)
+    if states:
+        stmt = stmt.where(c.c.state.in_([state.value for state in states]))
+    rows = (await conn.execute(stmt)).mappings()
+    return [_campaign(row, row["alert_count"]) for row in rows]
+
+
+async def by_name_prefix(conn: AsyncConnection, prefix: str) -> list[Campaign]:
+    """Campaigns whose name starts with `prefix`, case-insensitively (LIKE wildcards escaped)."""
+    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = _with_counts().where(func.lower(c.c.name).like(f"{escaped}%", escape="\\"))
+    rows = (await conn.execute(stmt.order_by(c.c.id))).mappings()
+    return [_campaign(row, row["alert_count"]) for row in rows]
+
+
+async def count_active(conn: AsyncConnection) -> int:
+    stmt = select(func.count()).select_from(c).where(c.c.state == CampaignState.ACTIVE.value)
+    return int(await conn.scalar(stmt) or 0)
+
+
+async def update_fields(conn: AsyncConnection, campaign_id: int, values: Mapping[str, Any]) -> None:
+    stored = {
+        key: (value.value if isinstance(value, CampaignState) else value)
+        for key, value in values.items()
+    }
+    await conn.execute(update(c).where(c.c.id == campaign_id).values(**stored))
+
+
+async def delete_campaign(conn: AsyncConnection, campaign_id: int) -> None:
+    """Delete a campaign and everything that hangs off it (the event log stays)."""
+    await conn.execute(delete(asg).where(asg.c.campaign_id == campaign_id))
+    await conn.execute(delete(ca).where(ca.c.campaign_id == campaign_id))
+    await conn.execute(delete(c).where(c.c.id == campaign_id))
+
+
+async def status_counts(
+    conn: AsyncConnection, campaign_ids: Sequence[int]
+) -> dict[int, StatusCounts]:
+    """Open / in progress / closed per campaign, in one grouped query."""
+    status = campaign_status().label("status")
+    stmt = (
+        select(ca.c.campaign_id, status, func.count())
+        .select_from(ca.join(a, a.c.id == ca.c.alert_id))
+        .where(ca.c.campaign_id.in_(campaign_ids))
+        .group_by(ca.c.campaign_id, status)
+    )
+    result = {campaign_id: StatusCounts() for campaign_id in campaign_ids}
+    for campaign_id, name, number in await conn.execute(stmt):
+        setattr(result[campaign_id], name, number)
+    return result
+
+
+async def repository_counts(conn: AsyncConnection, campaign_id: int) -> list[RepositoryProgress]:
+    status = campaign_status()
+    stmt = (
+        select(
+            r.c.full_name,
+            func.sum(case((status == AlertStatus.OPEN.value, 1), else_=0)),
+            func.sum(case((status == AlertStatus.IN_PROGRESS.value, 1), else_=0)),
+            func.sum(case((status == AlertStatus.CLOSED.value, 1), else_=0)),
+        )
+        .select_from(ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id))
+        .where(ca.c.campaign_id == campaign_id)
+        .group_by(r.c.full_name)
+    )
+    return [
+        RepositoryProgress(name=name, open=o, in_progress=p, closed=cl)
+        for name, o, p, cl in await conn.execute(stmt)
+    ]
+
+
+async def closed_dates(
+    conn: AsyncConnection, campaign_ids: Sequence[int], since: datetime
+) -> dict[int, list[date]]:
+    """The days on which each campaign's alerts closed, since `since` (for burn rate)."""
+    closed_at = func.coalesce(a.c.closed_at, a.c.updated_at)
+    stmt = (
+        select(ca.c.campaign_id, closed_at)
+        .select_from(ca.join(a, a.c.id == ca.c.alert_id))
+        .where(ca.c.campaign_id.in_(campaign_ids), a.c.is_open.is_(False), closed_at >= since)
+    )
+    result: dict[int, list[date]] = {campaign_id: [] for campaign_id in campaign_ids}
+    for campaign_id, when in await conn.execute(stmt):
+        moment = utc(when)
+        if moment is not None:
+            result[campaign_id].append(moment.date())
+    return result
+
+
+async def campaign_alerts(
+    conn: AsyncConnection,
+    campaign_id: int,
+    *,
+    repository: str | None = None,
+    status: AlertStatus | None = None,
+    assignee: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[CampaignAlert], int]:
+    """One page of a campaign's alerts, in progress first, and the total matching."""
+    status_expr = campaign_status()
+    order = case(
+        (status_expr == AlertStatus.IN_PROGRESS.value, 0),
+        (status_expr == AlertStatus.OPEN.value, 1),
+        else_=2,
+    )
+    conditions: list[ColumnElement[bool]] = [ca.c.campaign_id == campaign_id]
+    if repository is not None:
+        name = repository.lower()
+        conditions.append((r.c.full_name_lower == name) | (r.c.name_lower == name))
+    if status is not None:
+        conditions.append(status_expr == status.value)
+    if assignee is not None:
+        conditions.append(asg.c.assignee == assignee)
+    base = (
+        ca.join(a, a.c.id == ca.c.alert_id)
+        .join(r, r.c.id == ca.c.repository_id)
+        .outerjoin(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == a.c.id))
+    )
+    total = await conn.scalar(select(func.count()).select_from(base).where(*conditions))
+    stmt = (
+        select_alerts()
+        .add_columns(status_expr.label("campaign_status"), asg.c.assignee.label("assignee"))
+        .join(ca, ca.c.alert_id == a.c.id)
+        .outerjoin(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == a.c.id))
+        .where(*conditions)
+        .order_by(order, r.c.full_name_lower, a.c.kind, a.c.number)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await conn.execute(stmt)).mappings().all()
+    alerts = await with_children(conn, rows)
+    page = [
+        CampaignAlert(
+            campaign_id=campaign_id,
+            alert=alert,
+            status=AlertStatus(row["campaign_status"]),
+            assignee=row["assignee"],
+        )
+        for alert, row in zip(alerts, rows, strict=True)
+    ]
+    return page, int(total or 0)
+
+
+async def contains(conn: AsyncConnection, campaign_id: int, alert_id: int) -> bool:
+    stmt = select(ca.c.alert_id).where(ca.c.campaign_id == campaign_id, ca.c.alert_id == alert_id)
+    return (await conn.scalar(stmt)) is not None
+
+
+async def get_assignment(
+    conn: AsyncConnection, campaign_id: int, alert_id: int
+) -> Assignment | None:
+    row = (
+        (
+            await conn.execute(
+                select(asg).where(asg.c.campaign_id == campaign_id, asg.c.alert_id == alert_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return Assignment(**{**row, "assigned_at": utc(row["assigned_at"])})
+
+
+async def set_assignment(conn: AsyncConnection, assignment: Assignment) -> None:
+    await conn.execute(
+        delete(asg).where(
+            asg.c.campaign_id == assignment.campaign_id, asg.c.alert_id == assignment.alert_id
+        )
+    )
+    await conn.execute(insert(asg).values(**assignment.model_dump()))
+
+
+async def remove_assignment(conn: AsyncConnection, campaign_id: int, alert_id: int) -> None:
+    await conn.execute(
+        delete(asg).where(asg.c.campaign_id == campaign_id, asg.c.alert_id == alert_id)
+    )
+
+
+async def campaigns_touching_repositories(
+    conn: AsyncConnection, repository_ids: Sequence[int]
+) -> list[int]:
+    ids: set[int] = set()
+    for part in chunks(list(repository_ids)):
+        found = await conn.scalars(
+            select(ca.c.campaign_id).where(ca.c.repository_id.in_(part)).distinct()
+        )
+        ids.update(found)
+    return sorted(ids)
