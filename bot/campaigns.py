@@ -35,7 +35,7 @@ from bot.models import (
 )
 from bot.query import Query, QueryError, parse
 from bot.settings import Settings
-from store import alert_query, events
+from store import alert_query, events, identities
 from store import alerts as alert_store
 from store import campaigns as store
 
@@ -219,7 +219,7 @@ class CampaignService:
             raise CampaignError(f"“{text}” matches several campaigns: {names}. Use the number.")
         return matches[0]
 
-    async def list(
+    async def list_campaigns(
         self, *, include_closed: bool = False, only_closed: bool = False
     ) -> list[Campaign]:
         states: list[CampaignState] | None = [CampaignState.ACTIVE]
@@ -276,9 +276,41 @@ class CampaignService:
                 limit=limit,
             )
 
+    async def for_user(self, user_id: str) -> list[Campaign]:
+        """Active campaigns that touch the repositories a user works on."""
+        async with self.engine.connect() as conn:
+            identity = await identities.get(conn, user_id)
+            ids = await store.active_campaigns_for_user(
+                conn, user_id, identity.github_login if identity else None
+            )
+            found = [await store.get(conn, campaign_id) for campaign_id in ids]
+        return [campaign for campaign in found if campaign is not None]
+
     async def history(self, campaign: Campaign) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events.for_campaign(conn, campaign.number)
+
+    async def remember_announcement(self, campaign: Campaign, channel: str, ts: str) -> None:
+        """Keep the launch message's address so it can be updated as progress moves."""
+        async with self.engine.begin() as conn:
+            await store.update_fields(
+                conn, campaign.number, {"announce_channel": channel, "announce_ts": ts}
+            )
+
+    async def check_can_edit(self, actor: str, campaign: Campaign) -> None:
+        """Raise unless `actor` may edit `campaign` now (checked before opening the form)."""
+        await self._require_manager(actor, campaign, "edit")
+        self._require_active(campaign, "edit")
+
+    async def check_can_change_state(
+        self, actor: str, campaign: Campaign, *, closing: bool
+    ) -> None:
+        """Raise unless `actor` may close (or reopen) `campaign` now."""
+        await self._require_manager(actor, campaign, "close" if closing else "reopen")
+        if closing and campaign.state is CampaignState.CLOSED:
+            raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already closed.")
+        if not closing and campaign.state is CampaignState.ACTIVE:
+            raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already active.")
 
     # -- rules -----------------------------------------------------------------------------
 

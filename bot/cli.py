@@ -208,7 +208,7 @@ def campaigns(
 
     async def work(engine: AsyncEngine, settings: Settings) -> Any:
         svc = service(engine, settings)
-        found = await svc.list(include_closed=include_all)
+        found = await svc.list_campaigns(include_closed=include_all)
         return found, await svc.progress_many(found)
 
     found, progresses = run_with_engine(work)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class AlertKind(StrEnum):
     CODE = "code"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - an alert kind, not a password
 
 
 class CampaignState(StrEnum):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.campaigns import AssigneeGate, CampaignService, Directory
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
 
@@ -15,3 +16,20 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     clock: Clock = field(default=system_clock)
+    directory: Directory | None = None
+    gate: AssigneeGate | None = None
+    campaigns: CampaignService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.campaigns = CampaignService(
+            self.engine,
+            self.settings,
+            directory=self.directory,
+            gate=self.gate,
+            clock=self.clock,
+        )
+
+    def use_directory(self, directory: Directory) -> None:
+        """Swap in the Slack-backed directory once the Slack client exists."""
+        self.directory = directory
+        self.campaigns.directory = directory

@@ -1,13 +1,26 @@
-"""The Slack surface. `register(app, services)` binds every listener; each module registers its own."""
+"""The Slack surface. `register(app, services)` binds every listener; each module its own."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.notify import Announcer
 from bot.services import Services
+from commands import campaign_command, campaign_view, home, modals
+from commands.directory import SlackDirectory
 
 
 def register(app: AsyncApp, services: Services) -> None:
     """Bind every listener of the Slack surface to `app`."""
-    # Filled in by the modules of commands/ as they arrive.
-    del app, services
+    settings = services.settings
+    if services.directory is None:
+        services.use_directory(
+            SlackDirectory(
+                app.client, settings.admin_ids, settings.campaign_admin_group, clock=services.clock
+            )
+        )
+    announcer = Announcer(app.client, services.campaigns)
+    campaign_command.register(app, campaign_command.CampaignCommands(services, announcer))
+    modals.register(app, modals.Modals(services.campaigns, announcer))
+    campaign_view.register(app, campaign_view.CampaignButtons(services.campaigns, announcer))
+    home.register(app, home.Home(services.campaigns))

@@ -30,7 +30,7 @@ from bot.models import (
     StatusCounts,
 )
 from store import schema
-from store.alerts import select_alerts, with_children, utc
+from store.alerts import select_alerts, utc, with_children
 from store.upsert import chunks, insert_ignore
 
 c = schema.campaigns
@@ -316,3 +316,28 @@ async def campaigns_touching_repositories(
         )
         ids.update(found)
     return sorted(ids)
+
+
+async def active_campaigns_for_user(
+    conn: AsyncConnection, slack_user: str, github_login: str | None
+) -> list[int]:
+    """Active campaigns touching the user's repositories: those where the user has an assignment
+    in any campaign, or is a GitHub assignee of an alert."""
+    assigned = (
+        select(ca.c.repository_id)
+        .join(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == ca.c.alert_id))
+        .where(asg.c.assignee == slack_user)
+    )
+    on_github = (
+        select(a.c.repository_id)
+        .join(schema.alert_assignees, schema.alert_assignees.c.alert_id == a.c.id)
+        .where(schema.alert_assignees.c.login == (github_login or "").lower())
+    )
+    repos = (assigned.union(on_github) if github_login else assigned).subquery()
+    stmt = (
+        select(ca.c.campaign_id)
+        .join(c, c.c.id == ca.c.campaign_id)
+        .where(c.c.state == CampaignState.ACTIVE.value, ca.c.repository_id.in_(select(repos)))
+        .distinct()
+    )
+    return sorted(await conn.scalars(stmt))

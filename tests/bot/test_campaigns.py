@@ -104,7 +104,7 @@ async def test_campaign_from_template_uses_its_query(svc: CampaignService) -> No
 async def test_developer_cannot_create_campaign(svc: CampaignService) -> None:
     with pytest.raises(PermissionDenied, match="security managers"):
         await svc.create(DEV, request())
-    assert await svc.list(include_closed=True) == []
+    assert await svc.list_campaigns(include_closed=True) == []
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ async def test_bad_campaign_fields_are_refused_on_their_field(
     with pytest.raises(CampaignError, match=message) as caught:
         await svc.create(ADMIN, request(**fields))
     assert caught.value.field == field
-    assert await svc.list(include_closed=True) == []
+    assert await svc.list_campaigns(include_closed=True) == []
 
 
 async def test_big_selection_needs_continue_then_keeps_recently_pushed(
@@ -157,14 +157,14 @@ async def test_eleventh_active_campaign_is_refused_and_reopen_counts(
     await svc.create(ADMIN, request(name="Takes the free place"))
     with pytest.raises(Conflict, match="reopen"):
         await svc.reopen(ADMIN, "1")
-    assert len(await svc.list()) == 3
+    assert len(await svc.list_campaigns()) == 3
 
 
 async def test_double_submission_creates_one_campaign(svc: CampaignService) -> None:
     first = await svc.create(ADMIN, request(request_key="view-1"))
     second = await svc.create(ADMIN, request(request_key="view-1"))
     assert second.replayed and second.campaign.id == first.campaign.id
-    assert len(await svc.list()) == 1
+    assert len(await svc.list_campaigns()) == 1
 
 
 async def test_manager_edits_and_change_is_audited(svc: CampaignService) -> None:

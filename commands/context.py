@@ -1,0 +1,141 @@
+"""One typed context per Slack request, and the one place user-facing errors are answered.
+
+Listeners take a `SlackContext` instead of bolt's loose keyword arguments; `listener()` acks
+commands and actions at once (Slack's 3 seconds), leaves view submissions to the handler (they
+may answer with field errors), and turns a `CampaignError` into what the user should see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import CampaignError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SlackContext:
+    body: dict[str, Any]
+    client: AsyncWebClient
+    _ack: AsyncAck
+    respond: AsyncRespond | None
+    acked: bool = field(default=False)
+
+    async def ack(self, **kwargs: Any) -> None:
+        if not self.acked:
+            self.acked = True
+            await self._ack(**kwargs)
+
+    @property
+    def user_id(self) -> str:
+        user = self.body.get("user")
+        if isinstance(user, dict):
+            return str(user.get("id", ""))
+        return str(self.body.get("user_id", ""))
+
+    @property
+    def channel_id(self) -> str | None:
+        channel = self.body.get("channel")
+        if isinstance(channel, dict):
+            return channel.get("id")
+        return self.body.get("channel_id")
+
+    @property
+    def trigger_id(self) -> str | None:
+        return self.body.get("trigger_id")
+
+    @property
+    def action(self) -> dict[str, Any]:
+        actions = self.body.get("actions") or [{}]
+        return dict(actions[0])
+
+    @property
+    def view(self) -> dict[str, Any]:
+        return dict(self.body.get("view") or {})
+
+    @property
+    def is_view_submission(self) -> bool:
+        return self.body.get("type") == "view_submission"
+
+    async def tell(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Answer the user privately: through response_url when there is one, else ephemeral."""
+        if self.respond is not None and self.body.get("response_url"):
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            return
+        if self.respond is not None and self.body.get("response_urls"):
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            return
+        channel = self.channel_id
+        if channel:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=self.user_id, text=text, blocks=blocks
+            )
+        else:
+            dm = await self.client.conversations_open(users=self.user_id)
+            await self.client.chat_postMessage(
+                channel=dm["channel"]["id"], text=text, blocks=blocks
+            )
+
+
+Handler = Callable[[SlackContext], Awaitable[None]]
+
+
+def listener(handler: Handler, *, ack_first: bool = True) -> Callable[..., Awaitable[None]]:
+    """Adapt a `SlackContext` handler to bolt, with acknowledgement and error answering."""
+
+    async def bolt_listener(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        ctx = SlackContext(body=body, client=client, _ack=ack, respond=respond)
+        if ack_first:
+            await ctx.ack()
+        try:
+            await handler(ctx)
+        except CampaignError as exc:
+            await answer_error(ctx, exc)
+        except SlackApiError as exc:
+            log.warning("Slack refused a call: %s", exc.response.get("error"))
+            await ctx.ack()
+            await ctx.tell(f"Slack refused that: {exc.response.get('error', 'unknown error')}.")
+        finally:
+            await ctx.ack()
+
+    bolt_listener.__name__ = handler.__name__
+    return bolt_listener
+
+
+async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
+    """Field errors go back onto the modal field; everything else is an ephemeral message."""
+    if ctx.is_view_submission and not ctx.acked:
+        field_id = exc.field if exc.field in field_blocks(ctx.view) else None
+        if field_id:
+            await ctx.ack(response_action="errors", errors={field_id: exc.message})
+            return
+        await ctx.ack(response_action="errors", errors={first_input(ctx.view): exc.message})
+        return
+    await ctx.ack()
+    await ctx.tell(f":warning: {exc.message}")
+
+
+def field_blocks(view: dict[str, Any]) -> set[str]:
+    return {
+        block.get("block_id", "")
+        for block in view.get("blocks", [])
+        if block.get("type") == "input"
+    }
+
+
+def first_input(view: dict[str, Any]) -> str:
+    for block in view.get("blocks", []):
+        if block.get("type") == "input":
+            return str(block.get("block_id"))
+    return "name"

@@ -1,0 +1,53 @@
+"""Security managers: CAMPAIGN_ADMINS, plus the members of CAMPAIGN_ADMIN_GROUP (cached)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock, system_clock
+
+log = logging.getLogger(__name__)
+
+GROUP_TTL = timedelta(minutes=5)
+
+
+class SlackDirectory:
+    """`is_security_manager` from settings and the Slack user group (refreshed every 5 min)."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        admins: frozenset[str],
+        group: str | None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.client = client
+        self.admins = admins
+        self.group = group
+        self.clock = clock
+        self._members: frozenset[str] = frozenset()
+        self._fetched: datetime | None = None
+
+    async def is_security_manager(self, user_id: str) -> bool:
+        if user_id in self.admins or user_id == "cli":
+            return True
+        if not self.group:
+            return False
+        return user_id in await self._group_members(self.group)
+
+    async def _group_members(self, group: str) -> frozenset[str]:
+        now = self.clock()
+        if self._fetched is not None and now - self._fetched < GROUP_TTL:
+            return self._members
+        try:
+            response = await self.client.usergroups_users_list(usergroup=group)
+            self._members = frozenset(response.get("users") or [])
+            self._fetched = now
+        except SlackApiError as exc:
+            # Keep the last known members: a Slack hiccup must not lock managers out.
+            log.warning("could not read the admin user group: %s", exc.response.get("error"))
+        return self._members

@@ -1,0 +1,39 @@
+"""The App Home: managers see every active campaign with its controls; everyone sees theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.campaigns import CampaignService
+from commands import blocks
+
+
+class Home:
+    def __init__(self, campaigns: CampaignService) -> None:
+        self.campaigns = campaigns
+
+    async def publish(self, user_id: str, client: AsyncWebClient) -> None:
+        manager = await self.campaigns.directory.is_security_manager(user_id)
+        found = (
+            await self.campaigns.list_campaigns()
+            if manager
+            else await self.campaigns.for_user(user_id)
+        )
+        progresses = await self.campaigns.progress_many(found)
+        await client.views_publish(
+            user_id=user_id, view=blocks.home_view(found, progresses, manager=manager)
+        )
+
+    async def opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home":
+            await self.publish(str(event["user"]), client)
+
+
+def register(app: AsyncApp, home: Home) -> None:
+    async def app_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        await home.opened(event, client)
+
+    app.event("app_home_opened")(app_home_opened)

@@ -1,0 +1,38 @@
+"""Every action, callback and block id of the Slack surface, in one place."""
+
+from __future__ import annotations
+
+COMMAND = "/campaign"
+
+# modals (callback ids)
+CREATE_MODAL = "campaign_create"
+EDIT_MODAL = "campaign_edit"
+DELETE_MODAL = "campaign_delete"
+LOADING_MODAL = "campaign_loading"
+
+# create / edit modal blocks (block id == action id: one element per input block)
+TEMPLATE = "template"
+QUERY = "query"
+PREVIEW_RESULT = "preview_result"
+PREVIEW_BUTTON = "preview"
+BIG_CHOICE = "continue_big"
+NAME = "name"
+DESCRIPTION = "description"
+DUE_DATE = "due_date"
+MANAGER = "manager"
+CHANNEL = "channel"
+CONTACT_LINK = "contact_link"
+CONFIRM_NAME = "confirm_name"
+
+# message and home buttons
+OPEN_CREATE = "open_create"
+USE_TEMPLATE = "use_template"
+VIEW_CAMPAIGN = "view_campaign"
+EXPAND_REPOSITORY = "expand_repository"
+ALERT_PAGE = "alert_page"
+OPEN_EDIT = "open_edit"
+POST_REPORT = "post_report"
+CONFIRM_CLOSE = "confirm_close"
+CONFIRM_REOPEN = "confirm_reopen"
+OPEN_DELETE = "open_delete"
+CANCEL = "cancel"

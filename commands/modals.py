@@ -1,0 +1,167 @@
+"""The create, edit and delete modals: preview in place, field errors on their field."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt.async_app import AsyncApp
+
+from bot.campaigns import CampaignService, CreateRequest, EditRequest
+from bot.errors import CampaignError
+from bot.notify import Announcer
+from commands import blocks, ids
+from commands.blocks import CampaignMeta, CreateModalMeta
+from commands.context import SlackContext, listener
+
+log = logging.getLogger(__name__)
+
+
+def state_value(view: dict[str, Any], block_id: str) -> Any:
+    """The value of the element of input block `block_id`, whatever its type."""
+    values = view.get("state", {}).get("values", {}).get(block_id, {})
+    element: dict[str, Any] = values.get(block_id) or next(iter(values.values()), {})
+    kind = element.get("type")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind in ("users_select",):
+        return element.get("selected_user")
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "static_select":
+        option = element.get("selected_option")
+        return option.get("value") if option else None
+    if kind == "checkboxes":
+        return [option["value"] for option in element.get("selected_options") or []]
+    return element.get("value")
+
+
+def parse_date(value: str | None, field: str) -> date:
+    if not value:
+        raise CampaignError("Choose a date.", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CampaignError(f"“{value}” is not a date.", field=field) from None
+
+
+def create_request(view: dict[str, Any]) -> CreateRequest:
+    query = (state_value(view, ids.QUERY) or "").strip() or None
+    template = state_value(view, ids.TEMPLATE)
+    try:
+        return CreateRequest(
+            name=state_value(view, ids.NAME) or "",
+            description=state_value(view, ids.DESCRIPTION) or "",
+            due_date=parse_date(state_value(view, ids.DUE_DATE), ids.DUE_DATE),
+            manager=state_value(view, ids.MANAGER) or "",
+            query=query,
+            template=None if query else template,
+            channel=state_value(view, ids.CHANNEL),
+            contact_link=state_value(view, ids.CONTACT_LINK),
+            continue_big="continue" in (state_value(view, ids.BIG_CHOICE) or []),
+            request_key=view.get("id"),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CampaignError(str(first["msg"]), field=str(first["loc"][0])) from None
+
+
+def edit_request(view: dict[str, Any]) -> EditRequest:
+    return EditRequest(
+        name=state_value(view, ids.NAME) or "",
+        description=state_value(view, ids.DESCRIPTION) or "",
+        due_date=parse_date(state_value(view, ids.DUE_DATE), ids.DUE_DATE),
+        manager=state_value(view, ids.MANAGER) or "",
+        channel=state_value(view, ids.CHANNEL),
+        contact_link=state_value(view, ids.CONTACT_LINK),
+    )
+
+
+class Modals:
+    def __init__(self, campaigns: CampaignService, announcer: Announcer) -> None:
+        self.campaigns = campaigns
+        self.announcer = announcer
+
+    async def preview(self, ctx: SlackContext) -> None:
+        """The Preview button: update the modal in place, keeping what was typed."""
+        view = ctx.view
+        meta = CreateModalMeta.model_validate_json(view.get("private_metadata") or "{}")
+        query = (state_value(view, ids.QUERY) or "").strip()
+        template = state_value(view, ids.TEMPLATE)
+        text = query
+        if not text and template:
+            from bot import templates
+
+            chosen = templates.find(template)
+            text = chosen.query if chosen else ""
+        kwargs: dict[str, Any] = {"query": query or None, "template": template}
+        if not text:
+            kwargs["preview_error"] = "Write a filter query or choose a template first."
+        else:
+            try:
+                kwargs["preview"] = await self.campaigns.preview(text)
+            except CampaignError as exc:
+                kwargs["preview_error"] = exc.message
+        await ctx.client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=blocks.create_modal(meta, **kwargs)
+        )
+
+    async def submit_create(self, ctx: SlackContext) -> None:
+        """Create, then close the modal; errors go back onto their field."""
+        view = ctx.view
+        meta = CreateModalMeta.model_validate_json(view.get("private_metadata") or "{}")
+        created = await self.campaigns.create(ctx.user_id, create_request(view))
+        await ctx.ack()
+        if created.replayed:
+            return
+        campaign = created.campaign
+        if campaign.channel:
+            await self.announcer.launch(campaign)
+        left = f" {created.left_out} alerts were left out." if created.left_out else ""
+        text = (
+            f":rocket: Campaign *#{campaign.id} {blocks.escape(campaign.name)}* is live with "
+            f"{campaign.alert_count} alerts.{left}"
+        )
+        where = meta.channel or campaign.channel
+        if where:
+            await ctx.client.chat_postEphemeral(channel=where, user=ctx.user_id, text=text)
+
+    async def submit_edit(self, ctx: SlackContext) -> None:
+        meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
+        edited = await self.campaigns.edit(ctx.user_id, str(meta.campaign), edit_request(ctx.view))
+        await ctx.ack()
+        if not edited.changes:
+            return
+        campaign = edited.campaign
+        await self.announcer.say(
+            campaign, blocks.edit_announcement(campaign, edited.changes, ctx.user_id)
+        )
+        await self.announcer.refresh(campaign)
+
+    async def submit_delete(self, ctx: SlackContext) -> None:
+        meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
+        deleted = await self.campaigns.delete(
+            ctx.user_id,
+            str(meta.campaign),
+            confirm_name=state_value(ctx.view, ids.CONFIRM_NAME) or "",
+        )
+        await ctx.ack()
+        await self.announcer.say(
+            deleted,
+            f"<@{ctx.user_id}> deleted campaign #{deleted.id} {blocks.escape(deleted.name)}.",
+        )
+        if meta.channel:
+            await ctx.client.chat_postEphemeral(
+                channel=meta.channel,
+                user=ctx.user_id,
+                text=f"Deleted campaign #{deleted.id} {blocks.escape(deleted.name)}.",
+            )
+
+
+def register(app: AsyncApp, modals: Modals) -> None:
+    app.action(ids.PREVIEW_BUTTON)(listener(modals.preview))
+    app.view(ids.CREATE_MODAL)(listener(modals.submit_create, ack_first=False))
+    app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, ack_first=False))
+    app.view(ids.DELETE_MODAL)(listener(modals.submit_delete, ack_first=False))

@@ -1,0 +1,22 @@
+"""Slack user ↔ GitHub login links."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.models import Identity
+from store import schema
+from store.upsert import upsert
+
+i = schema.identities
+
+
+async def get(conn: AsyncConnection, slack_user_id: str) -> Identity | None:
+    row = (await conn.execute(select(i).where(i.c.slack_user_id == slack_user_id))).mappings()
+    found = row.first()
+    return Identity(**found) if found else None
+
+
+async def save(conn: AsyncConnection, identity: Identity) -> None:
+    await upsert(conn, i, [identity.model_dump()], ["slack_user_id"])
