@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,25 +38,41 @@ def _database_params() -> list[object]:
     ]
 
 
-async def _fresh_postgres() -> AsyncEngine:
+async def _fresh_postgres() -> tuple[AsyncEngine, str]:
+    """An engine whose connections live in a new schema of their own, so runs never collide."""
     assert POSTGRES_URL is not None
-    engine = create_engine(POSTGRES_URL)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    return engine
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    await admin.dispose()
+    engine = create_engine(
+        POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}
+    )
+    return engine, schema
+
+
+async def _drop_schema(schema: str) -> None:
+    assert POSTGRES_URL is not None
+    admin = create_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    await admin.dispose()
 
 
 @pytest.fixture(params=_database_params())
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database: a SQLite file, or a clean PostgreSQL schema."""
+    schema = None
     if request.param == "postgres":
-        eng = await _fresh_postgres()
+        eng, schema = await _fresh_postgres()
     else:
         eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
     await upgrade(eng)
     yield eng
     await eng.dispose()
+    if schema is not None:
+        await _drop_schema(schema)
 
 
 @pytest.fixture
