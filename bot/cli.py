@@ -111,10 +111,12 @@ def db_upgrade() -> None:
 @app.command("run")
 def run() -> None:
     """Run the bot: Slack (Socket Mode or HTTP), web endpoints and the scheduler."""
-    from bot.app import check_run_settings, serve
+    from bot.app import run as run_bot
 
-    settings = check_run_settings()
-    asyncio.run(serve(settings))
+    try:
+        run_bot()
+    except NotOurDatabase as exc:
+        fail(str(exc))
 
 
 @app.command("import")
