@@ -46,9 +46,7 @@ async def _fresh_postgres() -> tuple[AsyncEngine, str]:
     async with admin.begin() as conn:
         await conn.execute(text(f"CREATE SCHEMA {schema}"))
     await admin.dispose()
-    engine = create_engine(
-        POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}
-    )
+    engine = create_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
     return engine, schema
 
 

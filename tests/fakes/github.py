@@ -172,7 +172,7 @@ class FakeGitHub:
         self,
         *,
         org: str = "acme",
-        token: str = "ghp_faketoken0123456789",  # noqa: S107 - a fake credential
+        token: str = "ghp_faketoken0123456789",
         prefix: str = "",
         clock: Clock | None = None,
     ) -> None:
@@ -470,7 +470,7 @@ class FakeGitHub:
         *,
         number: int | None = None,
         state: str = "open",
-        secret_type: str = "github_personal_access_token",  # noqa: S107 - a type name
+        secret_type: str = "github_personal_access_token",
         secret_type_display_name: str | None = None,
         provider: str | None = "GitHub",
         provider_slug: str | None = "github",
