@@ -175,8 +175,8 @@ class CampaignService:
         query = self.parse_query(text)
         now = self.clock()
         async with self.engine.connect() as conn:
-            counts = await alert_query.count_selection(conn, query, now=now)
             breakdown = await alert_query.breakdown(conn, query, now=now)
+        counts = breakdown.counts
         limit = self.settings.max_campaign_alerts
         big = (
             counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, and_, delete, func, or_, select, tuple_
+from sqlalchemy import RowMapping, and_, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Alert, AlertKind, AlertRef
@@ -252,3 +252,33 @@ async def numbers_by_fingerprint(
         )
         found.update({fp: num for fp, num in rows})
     return found
+
+
+async def set_states(
+    conn: AsyncConnection, changes: Sequence[tuple[int, str, datetime | None]]
+) -> None:
+    """Set (alert id, state, closed_at) for many alerts in one executemany statement."""
+    if not changes:
+        return
+    stmt = (
+        update(a)
+        .where(a.c.id == bindparam("alert_id"))
+        .values(
+            state=bindparam("new_state"),
+            is_open=bindparam("new_open"),
+            closed_at=bindparam("new_closed_at"),
+            updated_at=bindparam("new_updated_at"),
+        )
+    )
+    rows = [
+        {
+            "alert_id": alert_id,
+            "new_state": state,
+            "new_open": state == "open",
+            "new_closed_at": closed_at,
+            "new_updated_at": closed_at,
+        }
+        for alert_id, state, closed_at in changes
+    ]
+    for part in chunks(rows):
+        await conn.execute(stmt, list(part))

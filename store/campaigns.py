@@ -341,3 +341,14 @@ async def active_campaigns_for_user(
         .distinct()
     )
     return sorted(await conn.scalars(stmt))
+
+
+async def alert_ids(conn: AsyncConnection, campaign_id: int) -> list[tuple[int, str]]:
+    """(alert id, kind) of every alert in a campaign, in a stable order."""
+    stmt = (
+        select(a.c.id, a.c.kind)
+        .join(ca, ca.c.alert_id == a.c.id)
+        .where(ca.c.campaign_id == campaign_id)
+        .order_by(a.c.id)
+    )
+    return [(alert_id, kind) for alert_id, kind in await conn.execute(stmt)]

@@ -1,0 +1,29 @@
+"""Fix links: a branch or pull request that works on an alert (makes it `in_progress`, §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store import schema
+from store.upsert import insert_ignore
+
+f = schema.fix_links
+
+
+async def add(
+    conn: AsyncConnection,
+    alert_id: int,
+    kind: str,
+    ref: str,
+    url: str | None,
+    created_at: datetime,
+) -> None:
+    """Link a branch or pull request to an alert; linking the same one again changes nothing."""
+    await insert_ignore(
+        conn,
+        f,
+        [{"alert_id": alert_id, "kind": kind, "ref": ref, "url": url, "created_at": created_at}],
+        ["alert_id", "kind", "ref"],
+    )
