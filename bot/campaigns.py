@@ -6,6 +6,7 @@ Each mutation opens one transaction, checks the rules, changes the rows and writ
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from store import alert_query, events, identities
 from store import alerts as alert_store
 from store import campaigns as store
 
+log = logging.getLogger(__name__)
+
 NAME_MAX = 50
 DESCRIPTION_MAX = 255
 CLI_ACTOR = "cli"
@@ -58,6 +61,16 @@ class AssigneeGate(Protocol):
     """GitHub's say on assignments: write access, and the write-back of the assignee."""
 
     async def check_and_write(self, alert: Alert, assignee: str | None) -> None: ...
+
+
+class CampaignObserver(Protocol):
+    """Told after a change is committed (publishing to GitHub, announcements, …).
+
+    `action` is one of created, edited, closed, reopened, deleted, assigned, unassigned.
+    An observer's failure is logged; it never undoes the committed change.
+    """
+
+    async def campaign_changed(self, campaign: Campaign, action: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,14 @@ class CampaignService:
         self.directory: Directory = directory or AdminList(settings.admin_ids)
         self.gate: AssigneeGate = gate or NoGitHub()
         self.clock = clock
+        self.observers: list[CampaignObserver] = []
+
+    async def _tell_observers(self, campaign: Campaign, action: str) -> None:
+        for observer in self.observers:
+            try:
+                await observer.campaign_changed(campaign, action)
+            except Exception:  # an observer must never undo a committed change
+                log.exception("observer %r failed on %s of #%s", observer, action, campaign.id)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -296,6 +317,11 @@ class CampaignService:
             await store.update_fields(
                 conn, campaign.number, {"announce_channel": channel, "announce_ts": ts}
             )
+
+    async def remember_github_number(self, campaign: Campaign, number: int | None) -> None:
+        """The number GitHub gave the published copy of this campaign."""
+        async with self.engine.begin() as conn:
+            await store.update_fields(conn, campaign.number, {"github_number": number})
 
     async def check_can_edit(self, actor: str, campaign: Campaign) -> None:
         """Raise unless `actor` may edit `campaign` now (checked before opening the form)."""
@@ -466,6 +492,7 @@ class CampaignService:
                     "manager": created.manager,
                 },
             )
+        await self._tell_observers(created, "created")
         return Created(campaign=created, left_out=left_out)
 
     @staticmethod
@@ -515,6 +542,7 @@ class CampaignService:
                 before={k: _plain(old) for k, (old, _) in changes.items()},
                 after={k: _plain(new) for k, (_, new) in changes.items()},
             )
+        await self._tell_observers(updated, "edited")
         return Edited(campaign=updated, changes=changes)
 
     @staticmethod
@@ -537,6 +565,7 @@ class CampaignService:
             await self._record(
                 conn, closed, actor, "closed", before={"state": "active"}, after={"state": "closed"}
             )
+        await self._tell_observers(closed, "closed")
         return closed
 
     async def reopen(self, actor: str, reference: str) -> Campaign:
@@ -558,6 +587,7 @@ class CampaignService:
                 before={"state": "closed"},
                 after={"state": "active"},
             )
+        await self._tell_observers(reopened, "reopened")
         return reopened
 
     async def delete(self, actor: str, reference: str, *, confirm_name: str) -> Campaign:
@@ -578,6 +608,7 @@ class CampaignService:
                 "deleted",
                 before={"name": campaign.name, "alerts": campaign.alert_count},
             )
+        await self._tell_observers(campaign, "deleted")
         return campaign
 
     async def find_alert(self, conn: AsyncConnection, campaign: Campaign, reference: str) -> Alert:
@@ -631,6 +662,7 @@ class CampaignService:
                 before={"assignee": before.assignee} if before else None,
                 after={"assignee": assignee},
             )
+        await self._tell_observers(campaign, "assigned")
         return campaign, alert
 
     async def unassign(
@@ -655,6 +687,7 @@ class CampaignService:
                 subject=alert.reference,
                 before={"assignee": current.assignee},
             )
+        await self._tell_observers(campaign, "unassigned")
         return campaign, alert, current.assignee
 
     async def _record(
