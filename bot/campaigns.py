@@ -307,6 +307,13 @@ class CampaignService:
             found = [await store.get(conn, campaign_id) for campaign_id in ids]
         return [campaign for campaign in found if campaign is not None]
 
+    async def active_with_alerts(self, alert_ids: Sequence[int]) -> list[Campaign]:
+        """Active campaigns holding any of these alerts (whose views must be refreshed)."""
+        async with self.engine.connect() as conn:
+            ids = await store.active_with_alerts(conn, alert_ids)
+            found = [await store.get(conn, campaign_id) for campaign_id in ids]
+        return [campaign for campaign in found if campaign is not None]
+
     async def history(self, campaign: Campaign) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events.for_campaign(conn, campaign.number)

@@ -56,6 +56,11 @@ class Announcer:
                 exc.response.get("error"),
             )
 
+    async def alerts_changed(self, alert_ids: list[int]) -> None:
+        """Alerts moved (a webhook, a sync): bring every affected campaign's message up to date."""
+        for campaign in await self.campaigns.active_with_alerts(alert_ids):
+            await self.refresh(campaign)
+
     async def say(self, campaign: Campaign, text: str) -> None:
         if campaign.channel:
             await self.client.chat_postMessage(channel=campaign.channel, text=text)

@@ -352,3 +352,17 @@ async def alert_ids(conn: AsyncConnection, campaign_id: int) -> list[tuple[int, 
         .order_by(a.c.id)
     )
     return [(alert_id, kind) for alert_id, kind in await conn.execute(stmt)]
+
+
+async def active_with_alerts(conn: AsyncConnection, alert_ids: Sequence[int]) -> list[int]:
+    """Active campaigns that contain any of these alerts."""
+    found: set[int] = set()
+    for part in chunks(sorted(set(alert_ids))):
+        ids = await conn.scalars(
+            select(ca.c.campaign_id)
+            .join(c, c.c.id == ca.c.campaign_id)
+            .where(ca.c.alert_id.in_(part), c.c.state == CampaignState.ACTIVE.value)
+            .distinct()
+        )
+        found.update(ids)
+    return sorted(found)
