@@ -263,7 +263,7 @@ class CampaignService:
         async with self.engine.connect() as conn:
             counts = await store.status_counts(conn, ids)
             closed = await store.closed_dates(conn, ids, since)
-            repos = {cid: await store.repository_counts(conn, cid) for cid in ids}
+            repos = await store.repository_counts(conn, ids)
         return [
             progress_math.compute(
                 campaign_id=campaign.number,

@@ -177,23 +177,27 @@ async def status_counts(
     return result
 
 
-async def repository_counts(conn: AsyncConnection, campaign_id: int) -> list[RepositoryProgress]:
+async def repository_counts(
+    conn: AsyncConnection, campaign_ids: Sequence[int]
+) -> dict[int, list[RepositoryProgress]]:
+    """Open / in progress / closed per repository of each campaign, in one grouped query."""
     status = campaign_status()
     stmt = (
         select(
+            ca.c.campaign_id,
             r.c.full_name,
             func.sum(case((status == AlertStatus.OPEN.value, 1), else_=0)),
             func.sum(case((status == AlertStatus.IN_PROGRESS.value, 1), else_=0)),
             func.sum(case((status == AlertStatus.CLOSED.value, 1), else_=0)),
         )
         .select_from(ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id))
-        .where(ca.c.campaign_id == campaign_id)
-        .group_by(r.c.full_name)
+        .where(ca.c.campaign_id.in_(campaign_ids))
+        .group_by(ca.c.campaign_id, r.c.full_name)
     )
-    return [
-        RepositoryProgress(name=name, open=o, in_progress=p, closed=cl)
-        for name, o, p, cl in await conn.execute(stmt)
-    ]
+    result: dict[int, list[RepositoryProgress]] = {cid: [] for cid in campaign_ids}
+    for campaign_id, name, o, p, cl in await conn.execute(stmt):
+        result[campaign_id].append(RepositoryProgress(name=name, open=o, in_progress=p, closed=cl))
+    return result
 
 
 async def closed_dates(

@@ -1,0 +1,55 @@
+"""`python -m bench [--quick] [--only core,slack,sync]`: run benchmarks, print their tables."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import time
+
+from bench import core_bench
+
+Row = tuple[str, str]
+
+
+def table(title: str, rows: list[Row]) -> str:
+    width = max(len(name) for name, _ in rows)
+    lines = [f"\n{title}", "-" * len(title)]
+    lines += [f"{name.ljust(width)}  {value}" for name, value in rows]
+    return "\n".join(lines)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def main(quick: bool, only: set[str]) -> None:
+    scale = {"alerts": 5_000, "repositories": 100} if quick else {}
+    if "core" in only:
+        start = time.perf_counter()
+        rows = await core_bench.run(**scale, runs=5 if quick else 20)  # type: ignore[arg-type]
+        rows.append(("peak RSS so far", f"{peak_rss_mb():.0f} MB"))
+        rows.append(("total", f"{time.perf_counter() - start:.1f} s"))
+        print(table("Campaign core", rows), flush=True)
+    if "slack" in only:
+        from bench import slack_bench
+
+        rows = await slack_bench.run(**scale, requests=40 if quick else 200)  # type: ignore[arg-type]
+        print(table("Slack acknowledgement latency (HTTP mode, fake Slack)", rows), flush=True)
+    if "sync" in only:
+        from bench import sync_bench
+
+        rows = await sync_bench.run(**scale)  # type: ignore[arg-type]
+        print(table("GitHub sync (fake GitHub)", rows), flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="a small run, for a smoke test")
+    parser.add_argument(
+        "--only", default="core,slack,sync", help="comma-separated: core,slack,sync"
+    )
+    args = parser.parse_args()
+    asyncio.run(main(args.quick, set(args.only.split(","))))
+    sys.exit(0)
