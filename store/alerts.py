@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import RowMapping, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Alert, AlertKind, AlertRef
-from store import repositories, schema
-from store.upsert import chunks, insert_ignore, upsert
+from store import schema
+from store.times import utc
+from store.upsert import chunks
 
 a = schema.alerts
 r = schema.repositories
@@ -31,14 +32,7 @@ class UpsertResult(BaseModel):
         )
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _row(alert: Alert, repository_id: int) -> dict[str, Any]:
+def row_for(alert: Alert, repository_id: int) -> dict[str, Any]:
     return {
         "repository_id": repository_id,
         "kind": alert.kind.value,
@@ -79,55 +73,14 @@ async def upsert_many(
     alerts: Sequence[Alert],
     repository_ids: Mapping[str, int | None] | None = None,
 ) -> UpsertResult:
-    """Insert or update alerts; never duplicates. `repository_ids` gives GitHub ids for stubs."""
-    if not alerts:
-        return UpsertResult()
-    stubs = {alert.repository: None for alert in alerts} | dict(repository_ids or {})
-    repo_ids = await repositories.ensure(conn, stubs)
-    rows = [_row(alert, repo_ids[alert.repository.lower()]) for alert in alerts]
-    keys = [(row["repository_id"], row["kind"], row["number"]) for row in rows]
-    existing = await _ids_for_keys(conn, keys)
-    await upsert(conn, a, rows, ["repository_id", "kind", "number"])
-    ids = existing | await _ids_for_keys(conn, [k for k in keys if k not in existing])
-    alert_ids = [ids[key] for key in keys]
-    await _replace_children(conn, schema.alert_tags, "tag", alerts, alert_ids, lambda x: x.tags)
-    await _replace_children(
-        conn, schema.alert_assignees, "login", alerts, alert_ids, lambda x: x.assignees
-    )
-    inserted = len(set(keys) - set(existing))
-    return UpsertResult(inserted=inserted, updated=len(set(keys)) - inserted)
+    """Insert or update alerts with their tags and assignees; never duplicates.
 
+    `repository_ids` gives GitHub ids for repositories named only by alerts. The work is staged
+    and set-based (see store.bulk), whether it is one webhook's alert or a 100,000-alert import.
+    """
+    from store import bulk  # bulk builds on this module's row mapping
 
-async def _ids_for_keys(
-    conn: AsyncConnection, keys: Sequence[tuple[int, str, int]]
-) -> dict[tuple[int, str, int], int]:
-    found: dict[tuple[int, str, int], int] = {}
-    for part in chunks(list(set(keys)), 300):
-        rows = await conn.execute(
-            select(a.c.repository_id, a.c.kind, a.c.number, a.c.id).where(
-                tuple_(a.c.repository_id, a.c.kind, a.c.number).in_(part)
-            )
-        )
-        found.update({(rid, kind, num): aid for rid, kind, num, aid in rows})
-    return found
-
-
-async def _replace_children(
-    conn: AsyncConnection,
-    table: Any,
-    column: str,
-    alerts: Sequence[Alert],
-    alert_ids: Sequence[int],
-    values: Any,
-) -> None:
-    for part in chunks(list(set(alert_ids))):
-        await conn.execute(delete(table).where(table.c.alert_id.in_(part)))
-    rows = [
-        {"alert_id": alert_id, column: value.lower()}
-        for alert, alert_id in zip(alerts, alert_ids, strict=True)
-        for value in set(values(alert))
-    ]
-    await insert_ignore(conn, table, rows, ["alert_id", column])
+    return await bulk.upsert_alerts(conn, alerts, repository_ids)
 
 
 def select_alerts() -> Any:

@@ -30,7 +30,8 @@ from bot.models import (
     StatusCounts,
 )
 from store import schema
-from store.alerts import select_alerts, utc, with_children
+from store.alerts import select_alerts, with_children
+from store.times import utc
 from store.upsert import chunks, insert_ignore
 
 c = schema.campaigns

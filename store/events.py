@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Event
 from store import schema
-from store.alerts import utc
+from store.times import utc
 
 e = schema.events
 

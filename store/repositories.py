@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Repository
 from store import schema
+from store.times import utc
 from store.upsert import chunks, insert_ignore, upsert
 
 r = schema.repositories
@@ -192,7 +193,7 @@ async def get(conn: AsyncConnection, full_name: str) -> Repository | None:
         full_name=row["full_name"],
         visibility=row["visibility"],
         archived=row["archived"],
-        pushed_at=row["pushed_at"],
+        pushed_at=utc(row["pushed_at"]),
         default_branch=row["default_branch"],
         topics=sorted(topics),
         properties=props,
