@@ -41,9 +41,9 @@ STAGES = (
         "critical",
         "Every critical alert in application code, fixed before the Q4 audit.",
         35,
-        10,
-        0.55,
-        0.15,
+        25,
+        0.75,
+        0.1,
     ),
     Stage(
         "Stop SQL injection",
