@@ -71,9 +71,6 @@ class SlackContext:
         if self.respond is not None and self.body.get("response_url"):
             await self.respond(text=text, blocks=blocks, response_type="ephemeral")
             return
-        if self.respond is not None and self.body.get("response_urls"):
-            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
-            return
         channel = self.channel_id
         if channel:
             await self.client.chat_postEphemeral(

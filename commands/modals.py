@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 
+from bot import templates
 from bot.campaigns import CampaignService, CreateRequest, EditRequest
 from bot.errors import CampaignError
 from bot.notify import Announcer
@@ -92,8 +93,6 @@ class Modals:
         template = state_value(view, ids.TEMPLATE)
         text = query
         if not text and template:
-            from bot import templates
-
             chosen = templates.find(template)
             text = chosen.query if chosen else ""
         kwargs: dict[str, Any] = {"query": query or None, "template": template}

@@ -128,6 +128,8 @@ async def slack(
     app = await start_app(campaign_admins=f"{ADMIN},{MANAGER}", clock=lambda: NOW)
     async with aiohttp.ClientSession() as http:
         yield SlackDriver(app, fake_slack, slack_signer, http)
+    # Every payload the bot sent must fit Slack's models and limits.
+    assert fake_slack.violations == []
 
 
 def text_of(reply: dict[str, Any]) -> str:
