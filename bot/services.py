@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.campaigns import AssigneeGate, CampaignService, Directory
 from bot.clock import Clock, system_clock
 from bot.settings import Settings
+from bot.tasks import TaskTracker
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Services:
     clock: Clock = field(default=system_clock)
     directory: Directory | None = None
     gate: AssigneeGate | None = None
+    tasks: TaskTracker = field(default_factory=TaskTracker)
     campaigns: CampaignService = field(init=False)
 
     def __post_init__(self) -> None:

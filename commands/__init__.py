@@ -20,7 +20,11 @@ def register(app: AsyncApp, services: Services) -> None:
             )
         )
     announcer = Announcer(app.client, services.campaigns)
-    campaign_command.register(app, campaign_command.CampaignCommands(services, announcer))
-    modals.register(app, modals.Modals(services.campaigns, announcer))
-    campaign_view.register(app, campaign_view.CampaignButtons(services.campaigns, announcer))
-    home.register(app, home.Home(services.campaigns))
+    campaign_command.register(
+        app, services.tasks, campaign_command.CampaignCommands(services, announcer)
+    )
+    modals.register(app, services.tasks, modals.Modals(services.campaigns, announcer))
+    campaign_view.register(
+        app, services.tasks, campaign_view.CampaignButtons(services.campaigns, announcer)
+    )
+    home.register(app, services.tasks, home.Home(services.campaigns))

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.errors import CampaignError, PermissionDenied
 from bot.notify import Announcer
 from bot.services import Services
+from bot.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import AlertPage, CreateModalMeta
 from commands.context import SlackContext, listener
@@ -192,5 +193,5 @@ def _message_modal(title: str, text: str) -> dict[str, object]:
     }
 
 
-def register(app: AsyncApp, commands: CampaignCommands) -> None:
-    app.command(ids.COMMAND)(listener(commands.handle))
+def register(app: AsyncApp, tasks: TaskTracker, commands: CampaignCommands) -> None:
+    app.command(ids.COMMAND)(listener(commands.handle, tasks))

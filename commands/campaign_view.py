@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.campaigns import CampaignService
 from bot.notify import Announcer
+from bot.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import AlertPage, CreateModalMeta
 from commands.context import SlackContext, listener
@@ -135,14 +136,14 @@ class CampaignButtons:
         )
 
 
-def register(app: AsyncApp, buttons: CampaignButtons) -> None:
-    app.action(ids.VIEW_CAMPAIGN)(listener(buttons.view_campaign))
-    app.action(ids.EXPAND_REPOSITORY)(listener(buttons.alert_page))
-    app.action(re.compile(f"^{ids.ALERT_PAGE}(:.*)?$"))(listener(buttons.alert_page))
-    app.action(ids.POST_REPORT)(listener(buttons.post_report))
-    app.action(ids.CONFIRM_CLOSE)(listener(buttons.close))
-    app.action(ids.CONFIRM_REOPEN)(listener(buttons.reopen))
-    app.action(ids.CANCEL)(listener(buttons.cancel))
-    app.action(ids.OPEN_CREATE)(listener(buttons.open_create))
-    app.action(ids.USE_TEMPLATE)(listener(buttons.open_create))
-    app.action(ids.OPEN_EDIT)(listener(buttons.open_edit))
+def register(app: AsyncApp, tasks: TaskTracker, buttons: CampaignButtons) -> None:
+    app.action(ids.VIEW_CAMPAIGN)(listener(buttons.view_campaign, tasks))
+    app.action(ids.EXPAND_REPOSITORY)(listener(buttons.alert_page, tasks))
+    app.action(re.compile(f"^{ids.ALERT_PAGE}(:.*)?$"))(listener(buttons.alert_page, tasks))
+    app.action(ids.POST_REPORT)(listener(buttons.post_report, tasks))
+    app.action(ids.CONFIRM_CLOSE)(listener(buttons.close, tasks))
+    app.action(ids.CONFIRM_REOPEN)(listener(buttons.reopen, tasks))
+    app.action(ids.CANCEL)(listener(buttons.cancel, tasks))
+    app.action(ids.OPEN_CREATE)(listener(buttons.open_create, tasks))
+    app.action(ids.USE_TEMPLATE)(listener(buttons.open_create, tasks))
+    app.action(ids.OPEN_EDIT)(listener(buttons.open_edit, tasks))

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import CampaignError
+from bot.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +87,16 @@ class SlackContext:
 Handler = Callable[[SlackContext], Awaitable[None]]
 
 
-def listener(handler: Handler, *, ack_first: bool = True) -> Callable[..., Awaitable[None]]:
-    """Adapt a `SlackContext` handler to bolt, with acknowledgement and error answering."""
+def listener(
+    handler: Handler, tasks: TaskTracker, *, ack_first: bool = True
+) -> Callable[..., Awaitable[None]]:
+    """Adapt a `SlackContext` handler to bolt: acknowledgement, error answering, and tracking
+    (so shutdown waits for work that goes on after the ack)."""
 
     async def bolt_listener(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
+        tasks.track_current()
         ctx = SlackContext(body=body, client=client, _ack=ack, respond=respond)
         if ack_first:
             await ctx.ack()

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.campaigns import CampaignService
+from bot.tasks import TaskTracker
 from commands import blocks
 
 
@@ -32,8 +33,9 @@ class Home:
             await self.publish(str(event["user"]), client)
 
 
-def register(app: AsyncApp, home: Home) -> None:
+def register(app: AsyncApp, tasks: TaskTracker, home: Home) -> None:
     async def app_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        tasks.track_current()
         await home.opened(event, client)
 
     app.event("app_home_opened")(app_home_opened)

@@ -13,6 +13,7 @@ from bot import templates
 from bot.campaigns import CampaignService, CreateRequest, EditRequest
 from bot.errors import CampaignError
 from bot.notify import Announcer
+from bot.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import CampaignMeta, CreateModalMeta
 from commands.context import SlackContext, listener
@@ -159,8 +160,8 @@ class Modals:
             )
 
 
-def register(app: AsyncApp, modals: Modals) -> None:
-    app.action(ids.PREVIEW_BUTTON)(listener(modals.preview))
-    app.view(ids.CREATE_MODAL)(listener(modals.submit_create, ack_first=False))
-    app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, ack_first=False))
-    app.view(ids.DELETE_MODAL)(listener(modals.submit_delete, ack_first=False))
+def register(app: AsyncApp, tasks: TaskTracker, modals: Modals) -> None:
+    app.action(ids.PREVIEW_BUTTON)(listener(modals.preview, tasks))
+    app.view(ids.CREATE_MODAL)(listener(modals.submit_create, tasks, ack_first=False))
+    app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, tasks, ack_first=False))
+    app.view(ids.DELETE_MODAL)(listener(modals.submit_delete, tasks, ack_first=False))
