@@ -2,7 +2,9 @@
 
 Everything is opened inside the running loop and closed in reverse order: the database engine,
 the one aiohttp session every Slack call shares, the Bolt app, Socket Mode or the HTTP endpoint,
-and the web server that also answers `/healthz` (and, later, `/github/webhooks`).
+and the web server that also answers `/healthz` and, with GITHUB_WEBHOOK_SECRET set,
+`/github/webhooks`. With GitHub connected, assignments are checked and written back through the
+GitHub client (and campaigns published, when GITHUB_PUBLISH_CAMPAIGNS is on).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import commands
 from bot.clock import Clock, system_clock
+from bot.github.client import GitHubClient
+from bot.github.events import EventProcessor
+from bot.github.gate import GitHubGate
+from bot.github.publish import GitHubPublisher
+from bot.github.webhooks import Outcome, WebhookReceiver
+from bot.notify import Announcer
 from bot.services import Services
 from bot.settings import Settings, describe_validation_error
 from store.engine import create_engine
@@ -519,6 +527,45 @@ async def _start_web(
     await web.TCPSite(runner, settings.host, settings.port).start()
 
 
+def _github_client(
+    settings: Settings, session: aiohttp.ClientSession, clock: Clock
+) -> GitHubClient | None:
+    """The GitHub client on the shared session, when GitHub is connected."""
+    if not settings.github_connected:
+        return None
+    return GitHubClient.from_settings(session, settings, clock=clock)
+
+
+def _github_services(settings: Settings, services: Services, github: GitHubClient | None) -> None:
+    """Publishing to GitHub's campaigns API, when switched on."""
+    if github is not None and settings.github_publish_campaigns and settings.github_org:
+        services.campaigns.observers.append(
+            GitHubPublisher(services.engine, github, settings.github_org, services.campaigns)
+        )
+
+
+def _start_webhooks(
+    settings: Settings,
+    engine: AsyncEngine,
+    announcer: Announcer,
+    stack: AsyncExitStack,
+    clock: Clock,
+    on_webhook: Callable[[Outcome], Any] | None,
+) -> list[web.RouteDef]:
+    """`POST /github/webhooks` and its worker, when GITHUB_WEBHOOK_SECRET is set. Pushed on the
+    stack before the web server, so the worker drains after the server stops accepting."""
+    secret = _secret(settings.github_webhook_secret)
+    if not secret:
+        return []
+    processor = EventProcessor(
+        engine, org=settings.github_org, clock=clock, on_changed=announcer.alerts_changed
+    )
+    receiver = WebhookReceiver(engine, secret, processor, clock=clock, on_processed=on_webhook)
+    receiver.start()
+    stack.push_async_callback(receiver.stop)
+    return [receiver.route()]
+
+
 async def serve(
     settings: Settings,
     *,
@@ -527,6 +574,7 @@ async def serve(
     watchdog_interval: float = 30.0,
     shutdown_timeout: float = 10.0,
     clock: Clock = system_clock,
+    on_webhook: Callable[[Outcome], Any] | None = None,
 ) -> None:
     """Run the bot until SIGTERM/SIGINT or `stop`; everything opened here is closed in reverse."""
     stop = stop or asyncio.Event()
@@ -538,11 +586,18 @@ async def serve(
         session = aiohttp.ClientSession()
         stack.push_async_callback(session.close)
         client = build_slack_client(settings, session)
-        services = Services(settings=settings, engine=engine, clock=clock)
+        github = _github_client(settings, session, clock)
+        gate = GitHubGate(engine, github) if github is not None else None
+        services = Services(settings=settings, engine=engine, clock=clock, gate=gate)
+        _github_services(settings, services, github)
         bolt_app = build_bolt_app(settings, services, client)
         slack = await _start_slack(settings, bolt_app, client, stack, watchdog_interval)
+        announcer = Announcer(client, services.campaigns)
+        webhooks = _start_webhooks(settings, engine, announcer, stack, clock, on_webhook)
         web_app = build_web_app(
-            None if settings.socket_mode else bolt_app, Health(engine=engine, slack=slack)
+            None if settings.socket_mode else bolt_app,
+            Health(engine=engine, slack=slack),
+            extra_routes=webhooks,
         )
         await _start_web(web_app, settings, stack, shutdown_timeout)
         stack.enter_context(_stop_on_signals(stop))

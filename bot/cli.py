@@ -308,6 +308,62 @@ def show(
         )
 
 
+@app.command("sync")
+def sync_(
+    full: Annotated[
+        bool, typer.Option("--full", help="Walk every page, not only what changed since last time.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pull repositories, custom properties, teams and alerts from GitHub once."""
+    from bot.github.errors import GitHubError
+
+    settings = load_settings()
+    if not settings.github_org:
+        fail("GITHUB_ORG is not set: name the organization to sync")
+    if settings.github_token is None and settings.github_app_id is None:
+        fail(
+            "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID, "
+            "GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY"
+        )
+
+    async def work(engine: AsyncEngine, settings: Settings) -> Any:
+        import aiohttp
+
+        from bot.github.client import GitHubClient
+        from bot.github.sync import sync
+
+        async with aiohttp.ClientSession() as session:
+            client = GitHubClient.from_settings(session, settings)
+            return await sync(
+                engine,
+                client,
+                settings.github_org or "",
+                full=full,
+                on_changed=_slack_refresher(engine, settings, session),
+            )
+
+    try:
+        report = run_with_engine(work)
+    except GitHubError as exc:
+        fail(f"sync failed: {exc}", code=1)
+    if as_json:
+        emit(report.model_dump(mode="json"))
+    else:
+        typer.echo(report.summary())
+
+
+def _slack_refresher(engine: AsyncEngine, settings: Settings, session: Any) -> Any:
+    """With a Slack token, a sync also updates the launch messages of the campaigns it moved."""
+    if settings.slack_bot_token is None:
+        return None
+    from bot.app import build_slack_client
+    from bot.notify import Announcer
+
+    announcer = Announcer(build_slack_client(settings, session), service(engine, settings))
+    return announcer.alerts_changed
+
+
 @app.command("demo")
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated organization.")] = 7,

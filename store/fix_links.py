@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import schema
@@ -27,3 +28,11 @@ async def add(
         [{"alert_id": alert_id, "kind": kind, "ref": ref, "url": url, "created_at": created_at}],
         ["alert_id", "kind", "ref"],
     )
+
+
+async def remove(conn: AsyncConnection, alert_ids: list[int], kind: str, ref: str) -> None:
+    """Unlink a branch or pull request that no longer works on the alerts (closed unmerged)."""
+    if alert_ids:
+        await conn.execute(
+            delete(f).where(f.c.alert_id.in_(alert_ids), f.c.kind == kind, f.c.ref == ref)
+        )

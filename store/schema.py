@@ -53,7 +53,10 @@ repositories = Table(
     Column("archived", Boolean, nullable=False, server_default="0"),
     Column("pushed_at", TZDateTime, nullable=True, index=True),
     Column("default_branch", String(200), nullable=True),
+    Column("deleted_at", TZDateTime, nullable=True),
 )
+"""`deleted_at`: when the GitHub sync found the repository gone from the organization (deleted or
+transferred away); such a repository is also marked archived and its open alerts closed."""
 
 repository_topics = Table(
     "repository_topics",

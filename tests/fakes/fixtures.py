@@ -4,7 +4,8 @@
 - `slack_signer`: a `SlackSigner` for `SIGNING_SECRET` (what `app_settings` configures).
 - `app_settings(**overrides)`: `Settings` for `serve()` against the fake, a temp SQLite file
   and a free port; `.env` files are not read.
-- `start_app(**overrides)`: starts `serve()` and waits until it is ready; stopped at teardown.
+- `start_app(**overrides)`: starts `serve()` and waits until it is ready; stopped at teardown
+  (`on_webhook=` receives each processed GitHub delivery's outcome).
 - `running_app`: `await start_app()` in HTTP mode; `.url` is its base URL.
 - autouse: SLACK_* and proxy variables are removed from the environment, because AsyncApp and
   AsyncWebClient read them (SLACK_CLIENT_ID/SECRET switch on OAuth; HTTPS_PROXY even for localhost).
@@ -132,13 +133,22 @@ async def start_app(app_settings: SettingsFactory) -> AsyncIterator[StartApp]:
     started: list[RunningApp] = []
 
     async def start(
-        *, watchdog_interval: float = 30.0, clock: Clock = system_clock, **overrides: Any
+        *,
+        watchdog_interval: float = 30.0,
+        clock: Clock = system_clock,
+        on_webhook: Callable[[Any], Any] | None = None,
+        **overrides: Any,
     ) -> RunningApp:
         settings = app_settings(**overrides)
         ready, stop = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(
             serve(
-                settings, ready=ready, stop=stop, watchdog_interval=watchdog_interval, clock=clock
+                settings,
+                ready=ready,
+                stop=stop,
+                watchdog_interval=watchdog_interval,
+                clock=clock,
+                on_webhook=on_webhook,
             )
         )
         await _wait_ready(ready, task)

@@ -1,0 +1,115 @@
+"""GitHub's say on assignments (the service's `AssigneeGate`) and "Start fix" branches.
+
+When GitHub is connected an assignee must be someone GitHub would accept (ARCHITECTURE §4): their
+Slack user is linked to a GitHub login (store.identities), that login has write access to the
+alert's repository (the collaborator permission), and GitHub takes the write-back (code scanning
+`assignees`, secret scanning `assignee`). Any refusal is a `CampaignError` raised before the
+service commits, so the local assignment is rolled back and the user reads why.
+
+A code-scanning alert gets exactly the campaign's assignee on GitHub (`assignees: [login]`), and
+unassigning clears the list: the campaign is the source of truth for who works on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, system_clock
+from bot.errors import CampaignError, UpstreamError
+from bot.github.client import GitHubClient
+from bot.github.errors import GitHubError, GitHubValidationError
+from bot.github.references import fix_branch_name
+from bot.models import Alert, AlertKind, FixLink
+from store import fix_links, identities
+
+log = logging.getLogger(__name__)
+
+
+class GitHubGate:
+    """Checks an assignee with GitHub and writes the assignment back."""
+
+    def __init__(self, engine: AsyncEngine, client: GitHubClient) -> None:
+        self.engine = engine
+        self.client = client
+
+    async def login_for(self, slack_user: str) -> str:
+        """The GitHub login linked to a Slack user, or a message saying how to link one."""
+        async with self.engine.connect() as conn:
+            identity = await identities.get(conn, slack_user)
+        if identity is None or not identity.github_login:
+            raise CampaignError(
+                f"<@{slack_user}> has no GitHub login linked, so GitHub cannot assign them. "
+                f"A campaign manager can link it: /campaign link <@{slack_user}> GITHUB_LOGIN"
+            )
+        return identity.github_login
+
+    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
+        login = None
+        if assignee is not None:
+            login = await self.login_for(assignee)
+            if not await self._has_write(alert, login):
+                raise CampaignError(
+                    f"<@{assignee}> (GitHub {login}) has no write access to {alert.repository}; "
+                    f"GitHub only assigns alerts to people who can push there. Ask a "
+                    f"repository admin for write access, or assign someone else."
+                )
+        try:
+            if alert.kind is AlertKind.CODE:
+                await self.client.update_code_scanning_assignees(
+                    alert.repository, alert.number, [login] if login else []
+                )
+            else:
+                await self.client.update_secret_scanning_assignee(
+                    alert.repository, alert.number, login
+                )
+        except GitHubValidationError as exc:
+            reason = "; ".join(exc.details) or exc.message
+            raise CampaignError(f"GitHub refused to assign {alert.reference}: {reason}") from exc
+        except GitHubError as exc:
+            log.warning("assignment write-back for %s failed: %s", alert.reference, exc)
+            raise UpstreamError(
+                f"GitHub did not take the assignment of {alert.reference} ({exc.message}); "
+                "nothing was changed, try again later."
+            ) from exc
+
+    async def _has_write(self, alert: Alert, login: str) -> bool:
+        try:
+            return await self.client.has_write_access(alert.repository, login)
+        except GitHubError as exc:
+            raise UpstreamError(
+                f"Could not ask GitHub whether {login} may be assigned ({exc.message}); "
+                "nothing was changed, try again later."
+            ) from exc
+
+
+async def start_fix(
+    engine: AsyncEngine,
+    client: GitHubClient,
+    alert: Alert,
+    *,
+    clock: Clock = system_clock,
+    branch: str | None = None,
+) -> FixLink:
+    """Create a fix branch for the alert from the default branch's head and link it, which puts
+    the alert in progress. The name follows bot.github.references (`fix/code-scanning-12`); a
+    branch that already exists is linked as it is."""
+    if alert.id is None:
+        raise ValueError("start_fix needs a stored alert")
+    name = branch or fix_branch_name(alert.kind, alert.number)
+    try:
+        await client.create_branch(alert.repository, name)
+    except GitHubValidationError as exc:
+        if "already exists" not in str(exc).lower():
+            raise CampaignError(f"GitHub refused the branch {name}: {exc.message}") from exc
+    except GitHubError as exc:
+        raise UpstreamError(f"GitHub could not create the branch {name} ({exc.message}).") from exc
+    now: datetime = clock()
+    url = f"https://github.com/{alert.repository}/tree/{name}"
+    if alert.html_url and "/security/" in alert.html_url:
+        url = alert.html_url.split("/security/", 1)[0] + f"/tree/{name}"
+    async with engine.begin() as conn:
+        await fix_links.add(conn, alert.id, "branch", name, url, now)
+    return FixLink(alert_id=alert.id, kind="branch", ref=name, url=url, created_at=now)

@@ -1,0 +1,180 @@
+"""Assignments when GitHub is connected: linked login, write access, write-back, refusals; and
+"Start fix" branches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.campaigns import CampaignService, CreateRequest
+from bot.errors import CampaignError
+from bot.github.auth import TokenAuth
+from bot.github.client import GitHubClient
+from bot.github.gate import GitHubGate, start_fix
+from bot.github.sync import sync
+from bot.models import AlertKind, AlertRef, Campaign, Identity
+from bot.settings import Settings
+from store import alerts, identities, schema
+from tests.fakes.github import FakeGitHub, Fault
+from tests.github.test_client import FakeTime
+
+ADMIN = "UADMIN"
+DEV = "UDEV"
+READER = "UREADER"
+STRANGER = "USTRANGER"
+CODE_PATCH = "/repos/acme/web/code-scanning/alerts/1"
+
+
+@pytest.fixture
+def time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+async def fake(time: FakeTime) -> AsyncIterator[FakeGitHub]:
+    async with FakeGitHub(clock=time.clock) as gh:
+        gh.add_repo("web")
+        gh.add_code_alert("web", rule_id="js/xss")
+        gh.add_code_alert("web", rule_id="js/xss")
+        gh.add_secret_alert("web")
+        gh.add_collaborator("web", "dev-login", "write")
+        gh.add_collaborator("web", "reader-login", "read")
+        yield gh
+
+
+@pytest.fixture
+async def client(fake: FakeGitHub, time: FakeTime) -> AsyncIterator[GitHubClient]:
+    async with aiohttp.ClientSession() as session:
+        yield GitHubClient(
+            session, TokenAuth(fake.token), base_url=fake.url, sleep=time.sleep, clock=time.clock
+        )
+
+
+@pytest.fixture
+async def service(engine: AsyncEngine, client: GitHubClient, time: FakeTime) -> CampaignService:
+    await sync(engine, client, "acme", clock=time.clock)
+    async with engine.begin() as conn:
+        await identities.save(conn, Identity(slack_user_id=DEV, github_login="dev-login"))
+        await identities.save(conn, Identity(slack_user_id=READER, github_login="reader-login"))
+    settings = Settings(_env_file=None, campaign_admins=ADMIN)
+    return CampaignService(engine, settings, gate=GitHubGate(engine, client), clock=time.clock)
+
+
+async def campaign(service: CampaignService, query: str = "is:open kind:code") -> Campaign:
+    created = await service.create(
+        ADMIN,
+        CreateRequest(
+            name="Campaign",
+            description="Fix these",
+            due_date=date(2025, 6, 1),
+            manager=ADMIN,
+            query=query,
+        ),
+    )
+    return created.campaign
+
+
+async def assignee(service: CampaignService, found: Campaign) -> str | None:
+    rows, _ = await service.alerts(found)
+    return next(row.assignee for row in rows if row.alert.number == 1)
+
+
+async def test_assigning_a_code_alert_writes_the_assignee_back(
+    service: CampaignService, fake: FakeGitHub
+) -> None:
+    found = await campaign(service)
+
+    await service.assign(ADMIN, "1", "acme/web#code-1", DEV)
+    assert [u["login"] for u in fake.code_alert("web", 1)["assignees"]] == ["dev-login"]
+    assert await assignee(service, found) == DEV
+
+    await service.unassign(ADMIN, "1", "acme/web#code-1")
+    assert fake.code_alert("web", 1)["assignees"] == []
+    assert fake.requests_to(CODE_PATCH, "PATCH")[-1].json == {"assignees": []}
+
+
+async def test_assigning_a_secret_alert_writes_the_single_assignee(
+    service: CampaignService, fake: FakeGitHub
+) -> None:
+    await campaign(service, "is:open kind:secret")
+
+    await service.assign(DEV, "1", "web#secret-1", DEV)  # developers may take an alert themselves
+    assert fake.secret_alert("web", 1)["assigned_to"]["login"] == "dev-login"
+
+    await service.unassign(DEV, "1", "web#secret-1")
+    assert fake.secret_alert("web", 1)["assigned_to"] is None
+
+
+async def test_githubs_refusal_keeps_nothing_and_says_why(
+    service: CampaignService, fake: FakeGitHub
+) -> None:
+    found = await campaign(service)
+    error = {"resource": "CodeScanningAlert", "field": "assignees", "code": "invalid",
+             "message": "dev-login cannot be assigned: the repository is locked"}  # fmt: skip
+    fake.fail_next(
+        CODE_PATCH,
+        Fault.response(422, {"message": "Validation Failed", "errors": [error]}),
+        method="PATCH",
+    )
+
+    with pytest.raises(CampaignError, match=r"GitHub refused .* repository is locked"):
+        await service.assign(ADMIN, "1", "acme/web#code-1", DEV)
+
+    assert await assignee(service, found) is None
+    assert [event.action for event in await service.history(found)] == ["created"]
+    assert fake.code_alert("web", 1)["assignees"] == []
+
+
+async def test_an_assignee_without_write_access_is_refused_before_any_write(
+    service: CampaignService, fake: FakeGitHub
+) -> None:
+    found = await campaign(service)
+
+    with pytest.raises(CampaignError, match="no write access to acme/web"):
+        await service.assign(ADMIN, "1", "acme/web#code-1", READER)
+
+    assert fake.requests_to(CODE_PATCH, "PATCH") == []
+    assert await assignee(service, found) is None
+
+
+async def test_an_assignee_without_a_linked_login_is_told_how_to_link(
+    service: CampaignService, fake: FakeGitHub
+) -> None:
+    await campaign(service)
+
+    with pytest.raises(CampaignError) as raised:
+        await service.assign(ADMIN, "1", "acme/web#code-1", STRANGER)
+
+    assert "/campaign link" in raised.value.message and "GITHUB_LOGIN" in raised.value.message
+    assert fake.requests == [r for r in fake.requests if r.method == "GET"]
+
+
+async def test_start_fix_creates_a_branch_from_the_default_head_and_links_it(
+    service: CampaignService,
+    engine: AsyncEngine,
+    client: GitHubClient,
+    fake: FakeGitHub,
+    time: FakeTime,
+) -> None:
+    found = await campaign(service)
+    async with engine.connect() as conn:
+        [alert] = await alerts.find(
+            conn, AlertRef(repository="acme/web", kind=AlertKind.CODE, number=2)
+        )
+
+    link = await start_fix(engine, client, alert, clock=time.clock)
+    again = await start_fix(engine, client, alert, clock=time.clock)  # already there: linked
+
+    refs = fake.refs["acme/web"]
+    assert refs["refs/heads/fix/code-scanning-2"] == refs["refs/heads/main"]
+    assert link.ref == again.ref == "fix/code-scanning-2"
+    assert link.url == "https://github.com/acme/web/tree/fix/code-scanning-2"
+    progress = await service.progress(found)
+    assert (progress.counts.open, progress.counts.in_progress) == (1, 1)
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(schema.fix_links))).all()) == 1
