@@ -451,7 +451,7 @@ def build_web_app(
 ) -> web.Application:
     """The one aiohttp app: Slack's HTTP endpoint (HTTP mode only), health, and extra routes
     such as `/github/webhooks`."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     routes: list[web.AbstractRouteDef] = [web.get(HEALTH_PATH, _health_handler(health))]
     if bolt_app is not None:
         routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app)))
@@ -566,6 +566,10 @@ def _start_webhooks(
     return [receiver.route()]
 
 
+MAX_BODY_BYTES = 25 * 1024 * 1024
+"""GitHub webhook payloads can reach 25 MB; aiohttp's default limit is 1 MB."""
+
+
 async def serve(
     settings: Settings,
     *,
@@ -589,6 +593,9 @@ async def serve(
         github = _github_client(settings, session, clock)
         gate = GitHubGate(engine, github) if github is not None else None
         services = Services(settings=settings, engine=engine, clock=clock, gate=gate)
+        # Runs after the web server stops taking requests, before the session and engine close:
+        # listener work that goes on after Slack's ack finishes instead of being cut off.
+        stack.push_async_callback(services.tasks.drain, shutdown_timeout)
         _github_services(settings, services, github)
         bolt_app = build_bolt_app(settings, services, client)
         slack = await _start_slack(settings, bolt_app, client, stack, watchdog_interval)

@@ -221,3 +221,14 @@ async def test_app_home_shows_controls_to_managers_and_nothing_to_strangers(
     by_user = {call.args["user_id"]: text_of(call.args["view"]) for call in published}
     assert ids.OPEN_CREATE in by_user[ADMIN] and "#1 Critical alerts" in by_user[ADMIN]
     assert ids.OPEN_CREATE not in by_user[DEV] and "No active campaign" in by_user[DEV]
+
+
+async def test_shutdown_lets_acknowledged_work_finish(slack: SlackDriver) -> None:
+    await create_campaign(slack)
+    url = slack.fake.response_url()
+    request = slack.signer.command("report 1", user_id=ADMIN, channel_id=CHANNEL, response_url=url)
+    assert (await slack.post(request.body, request.headers)).status == 200
+    await slack.app.shutdown()  # right after the ack, while the report is still being built
+    posts = [call.args["text"] for call in slack.fake.calls("chat.postMessage")]
+    assert any("Progress of campaign #1" in text for text in posts)
+    assert slack.fake.hook_calls(url.rsplit("/", 1)[-1])

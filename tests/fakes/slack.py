@@ -269,7 +269,7 @@ class FakeSlack:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is the point of this helper
+        timeout: float = 20.0,  # noqa: ASYNC109 - a bounded wait is the point of this helper
         *,
         ok: bool | None = None,
     ) -> list[SlackCall]:
@@ -288,7 +288,7 @@ class FakeSlack:
     async def wait_until(
         self,
         condition: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a bounded wait is the point of this helper
+        timeout: float = 20.0,  # noqa: ASYNC109 - a bounded wait is the point of this helper
     ) -> None:
         """Wait until `condition()` holds; it is checked after every recorded call."""
         try:
