@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import progress as progress_math
 from bot.campaigns import CLI_ACTOR, CampaignService, CreateRequest
 from bot.errors import CampaignError
+from bot.importer import ImportFailed
 from bot.models import Campaign, Progress
 from bot.settings import Settings, describe_validation_error
 from store.engine import NotOurDatabase, create_engine
@@ -74,8 +75,8 @@ def run_with_engine(work: Callable[[AsyncEngine, Settings], Awaitable[T]]) -> T:
         fail(getattr(exc, "message", str(exc)))
     except NotOurDatabase as exc:
         fail(f"{settings.database_url}: {exc}")
-    except ImportError_ as exc:
-        fail(str(exc))
+    except ImportFailed as exc:
+        fail(exc.message)
     except OSError as exc:
         fail(f"{exc}", code=1)
 
@@ -86,15 +87,6 @@ def emit(data: Any) -> None:
 
 def service(engine: AsyncEngine, settings: Settings) -> CampaignService:
     return CampaignService(engine, settings)
-
-
-# Import errors come from bot.importer; imported lazily so `--help` stays fast.
-try:
-    from bot.importer import ImportFailed as ImportError_
-except ImportError:  # pragma: no cover - the importer is part of the package
-
-    class ImportError_(Exception):  # type: ignore[no-redef]
-        pass
 
 
 @db_app.command("upgrade")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import demo
 from bot.campaigns import CLI_ACTOR, AdminList, CampaignService, CreateRequest
 from bot.clock import system_clock
+from bot.models import FixLink
 from bot.settings import Settings
 from store import alerts as alert_store
 from store import campaigns as campaign_store
@@ -153,12 +154,15 @@ async def _simulate_work(
             for alert_id, kind in members[:fixed]
         ]
         await alert_store.set_states(conn, changes)
-        for alert_id, _ in members[fixed : fixed + branched]:
-            await fix_links.add(
-                conn,
-                alert_id,
-                "branch",
-                f"fix/alert-{alert_id}",
-                None,
-                started + timedelta(days=rng.uniform(0, span)),
-            )
+        await fix_links.add_many(
+            conn,
+            [
+                FixLink(
+                    alert_id=alert_id,
+                    kind="branch",
+                    ref=f"demo-fix-{alert_id}",
+                    created_at=started + timedelta(days=rng.uniform(0, span)),
+                )
+                for alert_id, _ in members[fixed : fixed + branched]
+            ],
+        )

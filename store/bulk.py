@@ -32,6 +32,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
 
 from bot.models import Alert
 from store import alerts as alert_store
@@ -191,20 +192,25 @@ async def _fill(conn: AsyncConnection, table: Table, rows: Sequence[tuple[Any, .
 
 
 @asynccontextmanager
-async def _staged(conn: AsyncConnection) -> AsyncIterator[None]:
-    """Fresh stage tables for the duration (a failure rolls their creation back with the rest),
-    and on SQLite a page cache large enough for the upsert, put back afterwards."""
+async def _staged(conn: AsyncConnection, large: bool) -> AsyncIterator[None]:
+    """Empty stage tables for the duration, and for a large batch on SQLite a page cache big
+    enough for the upsert, put back afterwards.
+
+    The temporary tables are created once per connection and emptied after use: a sync writes
+    page after page of 100 alerts, and drop-and-create each time cost more than the upsert.
+    A failure rolls back the rows with the rest of the transaction.
+    """
     restore: dict[str, int] = {}
-    if conn.dialect.name == "sqlite":
+    if large and conn.dialect.name == "sqlite":
         for db in ("main", "temp"):
             restore[db] = int(await conn.scalar(text(f"PRAGMA {db}.cache_size")) or -2000)
             await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        await _drop_stages(conn)
         for table in _STAGES:
-            await conn.run_sync(table.create)
+            await conn.execute(CreateTable(table, if_not_exists=True))
         yield
-        await _drop_stages(conn)
+        for table in _STAGES:
+            await conn.execute(table.delete())
     finally:
         for db, size in restore.items():
             await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = {size}")
@@ -215,14 +221,11 @@ async def _analyze(conn: AsyncConnection, large: bool) -> None:
     table that just grew by 100,000 rows has stale ones (nested loops: a minute, not a second)."""
     if conn.dialect.name != "postgresql":
         return
-    tables = [*_STAGES, *((a, schema.alert_tags, schema.alert_assignees) if large else ())]
+    if not large:
+        return  # a few hundred rows join well without statistics
+    tables = [*_STAGES, a, schema.alert_tags, schema.alert_assignees]
     for table in tables:
         await conn.execute(text(f"ANALYZE {table.name}"))
-
-
-async def _drop_stages(conn: AsyncConnection) -> None:
-    for table in _STAGES:
-        await conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
 # --- set-based statements -------------------------------------------------------------------------
@@ -288,7 +291,7 @@ async def upsert_alerts(
     with no_gc():
         rows, tags, people = _stage_rows(conn, alerts, repo_ids)
     large = len(alerts) >= ANALYZE_FROM
-    async with _staged(conn):
+    async with _staged(conn, large):
         await _fill(conn, stage, rows)
         await _fill(conn, stage_tags, tags.rows())
         await _fill(conn, stage_people, people.rows())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.models import FixLink
 from store import schema
 from store.upsert import insert_ignore
 
@@ -27,6 +29,13 @@ async def add(
         f,
         [{"alert_id": alert_id, "kind": kind, "ref": ref, "url": url, "created_at": created_at}],
         ["alert_id", "kind", "ref"],
+    )
+
+
+async def add_many(conn: AsyncConnection, links: Sequence[FixLink]) -> None:
+    """Link many branches or pull requests at once (one statement)."""
+    await insert_ignore(
+        conn, f, [link.model_dump(exclude={"id"}) for link in links], ["alert_id", "kind", "ref"]
     )
 
 
