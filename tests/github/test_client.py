@@ -10,7 +10,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.github.auth import AppAuth, TokenAuth
+from bot.github.auth import AppAuth
 from bot.github.client import (
     ETagEntry,
     GitHubClient,
@@ -38,64 +38,11 @@ from bot.github.errors import (
 )
 from bot.settings import Settings
 from tests.fakes.github import FakeGitHub, Fault
+from tests.github.support import START, FakeTime, make_client
 
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 ALERTS = "/orgs/acme/code-scanning/alerts"
 SECRETS = "/orgs/acme/secret-scanning/alerts"
 REPOS = "/orgs/acme/repos"
-
-
-class FakeTime:
-    """A clock and a sleep: sleeping records the delay and moves the clock, instantly."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> datetime:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def fake(time: FakeTime) -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub(clock=time.clock) as gh:
-        yield gh
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as s:
-        yield s
-
-
-@pytest.fixture
-def client(session: aiohttp.ClientSession, fake: FakeGitHub, time: FakeTime) -> GitHubClient:
-    return make_client(session, fake, time)
-
-
-def make_client(
-    session: aiohttp.ClientSession, fake: FakeGitHub, time: FakeTime, **options: Any
-) -> GitHubClient:
-    return GitHubClient(
-        session,
-        TokenAuth(fake.token),
-        base_url=fake.url,
-        sleep=time.sleep,
-        clock=time.clock,
-        **options,
-    )
 
 
 async def collect(pages: AsyncIterator[Page]) -> list[Page]:

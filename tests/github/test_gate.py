@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 
-import aiohttp
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns import CampaignService, CreateRequest
 from bot.errors import CampaignError
-from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.gate import GitHubGate, start_fix
 from bot.github.sync import sync
@@ -21,7 +18,7 @@ from bot.models import AlertKind, AlertRef, Campaign, Identity
 from bot.settings import Settings
 from store import alerts, identities, schema
 from tests.fakes.github import FakeGitHub, Fault
-from tests.github.test_client import FakeTime
+from tests.github.support import FakeTime
 
 ADMIN = "UADMIN"
 DEV = "UDEV"
@@ -30,29 +27,15 @@ STRANGER = "USTRANGER"
 CODE_PATCH = "/repos/acme/web/code-scanning/alerts/1"
 
 
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def fake(time: FakeTime) -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub(clock=time.clock) as gh:
-        gh.add_repo("web")
-        gh.add_code_alert("web", rule_id="js/xss")
-        gh.add_code_alert("web", rule_id="js/xss")
-        gh.add_secret_alert("web")
-        gh.add_collaborator("web", "dev-login", "write")
-        gh.add_collaborator("web", "reader-login", "read")
-        yield gh
-
-
-@pytest.fixture
-async def client(fake: FakeGitHub, time: FakeTime) -> AsyncIterator[GitHubClient]:
-    async with aiohttp.ClientSession() as session:
-        yield GitHubClient(
-            session, TokenAuth(fake.token), base_url=fake.url, sleep=time.sleep, clock=time.clock
-        )
+@pytest.fixture(autouse=True)
+def organization(fake: FakeGitHub) -> None:
+    """One repository with two code alerts and a secret; a writer and a reader."""
+    fake.add_repo("web")
+    fake.add_code_alert("web", rule_id="js/xss")
+    fake.add_code_alert("web", rule_id="js/xss")
+    fake.add_secret_alert("web")
+    fake.add_collaborator("web", "dev-login", "write")
+    fake.add_collaborator("web", "reader-login", "read")
 
 
 @pytest.fixture

@@ -26,27 +26,21 @@ from tests.fakes.fixtures import StartApp
 from tests.fakes.github import FakeGitHub
 from tests.fakes.signing import SlackSigner
 from tests.fakes.slack import FakeSlack
-from tests.github.test_client import FakeTime
+from tests.github.support import FakeTime
 
 ADMIN = "UADMIN"
 MANAGER = "UMANAGER"
 CAMPAIGNS = "/orgs/acme/campaigns"
 
 
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def fake(time: FakeTime) -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub(clock=time.clock) as gh:
-        for name in ("web", "api"):
-            gh.add_repo(name)
-            gh.add_code_alert(name, rule_id="js/xss")
-            gh.add_code_alert(name, rule_id="js/xss")
-            gh.add_secret_alert(name)
-        yield gh
+@pytest.fixture(autouse=True)
+def organization(fake: FakeGitHub) -> None:
+    """Two repositories, each with two code alerts and a secret."""
+    for name in ("web", "api"):
+        fake.add_repo(name)
+        fake.add_code_alert(name, rule_id="js/xss")
+        fake.add_code_alert(name, rule_id="js/xss")
+        fake.add_secret_alert(name)
 
 
 @pytest.fixture

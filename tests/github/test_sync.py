@@ -7,11 +7,9 @@ never really wait; the fake server reads the same clock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +17,6 @@ from typer.testing import CliRunner
 
 from bot.campaigns import CampaignService, CreateRequest
 from bot.cli import app as cli
-from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubAuthError, GitHubUnavailable
 from bot.github.sync import SyncReport, sync
@@ -30,30 +27,11 @@ from store.engine import create_engine
 from store.migrate import upgrade
 from store.times import utc
 from tests.fakes.github import FakeGitHub, Fault
-from tests.github.test_client import START, FakeTime
+from tests.github.support import START, FakeTime
 
 ALERTS = "/orgs/acme/code-scanning/alerts"
 SECRETS = "/orgs/acme/secret-scanning/alerts"
 ADMIN = "UADMIN"
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def fake(time: FakeTime) -> AsyncIterator[FakeGitHub]:
-    async with FakeGitHub(clock=time.clock) as gh:
-        yield gh
-
-
-@pytest.fixture
-async def client(fake: FakeGitHub, time: FakeTime) -> AsyncIterator[GitHubClient]:
-    async with aiohttp.ClientSession() as session:
-        yield GitHubClient(
-            session, TokenAuth(fake.token), base_url=fake.url, sleep=time.sleep, clock=time.clock
-        )
 
 
 class Changes:
