@@ -43,7 +43,10 @@ class CampaignCommands:
         await route(ctx, command)
 
     async def help(self, ctx: SlackContext, command: Command) -> None:
-        await ctx.tell("Security campaigns: /campaign subcommands", blocks.help_blocks())
+        await ctx.tell(
+            command.note or "Security campaigns: /campaign subcommands",
+            blocks.help_blocks(command.note),
+        )
 
     async def new(self, ctx: SlackContext, command: Command) -> None:
         """Open the form first (the trigger expires in 3 s), then fill in the preview."""

@@ -47,6 +47,7 @@ class Command(BaseModel):
     repository: str | None = None
     status: AlertStatus | None = None
     group_none: bool = False
+    note: str | None = None
 
 
 def split_words(text: str) -> list[str]:
@@ -69,7 +70,7 @@ def parse_command(raw: str) -> Command:
     if name in ("", "help"):
         return Command(name="help")
     if name not in SUBCOMMANDS:
-        raise CampaignError(f"Unknown subcommand “{head}”. Try `/campaign help`.")
+        return Command(name="help", note=f"Unknown subcommand “{head}”. Here is what I know:")
     if name == "new":
         return _parse_new(rest)
     if name in ("templates",):
