@@ -150,9 +150,12 @@ async def test_close_and_reopen_need_confirmation_and_the_right_person(
     await slack.command("reopen 1", user=MANAGER)
     reopened = await slack.click(ids.CONFIRM_REOPEN, "1", user=MANAGER)
     assert reopened is not None and "Reopened campaign #1" in reopened["text"]
-    announcements = [call.args["text"] for call in slack.fake.calls("chat.postMessage")]
-    assert any("closed campaign" in text for text in announcements)
-    assert any("reopened campaign" in text for text in announcements)
+
+    def announced(words: str) -> bool:
+        return any(words in call.args["text"] for call in slack.fake.calls("chat.postMessage"))
+
+    # The channel hears of it after the user's reply; wait for the fake to record it.
+    await slack.wait(lambda: announced("closed campaign") and announced("reopened campaign"))
 
 
 async def test_edit_modal_saves_and_announces_in_channel(slack: SlackDriver) -> None:
