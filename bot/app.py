@@ -36,7 +36,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,7 +49,7 @@ from bot.github.webhooks import Outcome, WebhookReceiver
 from bot.notify import Announcer
 from bot.services import Services
 from bot.settings import Settings, describe_validation_error
-from store.engine import create_engine
+from store.engine import create_engine, ping
 from store.migrate import upgrade
 
 log = logging.getLogger("campaignbot")
@@ -388,8 +387,8 @@ class Health:
 
     async def _database(self) -> str:
         try:
-            async with asyncio.timeout(self.timeout), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with asyncio.timeout(self.timeout):
+                await ping(self.engine)
         except Exception as exc:  # any failure means "not healthy"; the type says which
             log.warning("health: database check failed: %s", exc)
             return f"failed ({type(exc).__name__})"

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -71,3 +71,9 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """One user action, one transaction."""
     async with engine.begin() as conn:
         yield conn
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers (the health check)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
