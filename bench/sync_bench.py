@@ -110,7 +110,7 @@ def _bench_github() -> Any:
 
 async def serve_fake(alerts: int, repositories: int) -> None:
     """Generate the organization, serve it, print `READY <url>`, stop at end of stdin."""
-    from bot.demo import generate_org, team_name
+    from bot.demo.organization import generate_org, team_name
 
     data = generate_org(org=ORG, repositories=repositories, alerts=alerts, seed=7, now=NOW)
     fake = _bench_github()(org=ORG, token=TOKEN, clock=lambda: NOW)

@@ -11,8 +11,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.campaigns import CampaignService
-from bot.models import Campaign
+from bot.campaigns.service import CampaignService
+from bot.core.models import Campaign
 from commands import blocks
 
 log = logging.getLogger(__name__)

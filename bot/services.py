@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns import AssigneeGate, CampaignService, Directory
-from bot.clock import Clock, system_clock
-from bot.settings import Settings
-from bot.tasks import TaskTracker
+from bot.campaigns.service import AssigneeGate, CampaignService, Directory
+from bot.core.clock import Clock, system_clock
+from bot.core.settings import Settings
+from bot.core.tasks import TaskTracker
 
 
 @dataclass

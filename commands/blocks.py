@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot import progress as progress_math
-from bot import templates
-from bot.campaigns import Preview
-from bot.models import AlertKind, AlertStatus, Campaign, CampaignAlert, Progress, ProgressStatus
+from bot.core import progress as progress_math
+from bot.core import templates
+from bot.campaigns.service import Preview
+from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert, Progress, ProgressStatus
 from commands import ids
 from commands.parsing import SUBCOMMANDS
 

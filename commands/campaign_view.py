@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.campaigns import CampaignService
+from bot.campaigns.service import CampaignService
 from bot.notify import Announcer
-from bot.tasks import TaskTracker
+from bot.core.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import AlertPage, CreateModalMeta
 from commands.context import SlackContext, listener

@@ -17,8 +17,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import CampaignError
-from bot.tasks import TaskTracker
+from bot.core.errors import CampaignError
+from bot.core.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 

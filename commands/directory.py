@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.campaigns import CampaignService
-from bot.tasks import TaskTracker
+from bot.campaigns.service import CampaignService
+from bot.core.tasks import TaskTracker
 from commands import blocks
 
 

@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 
-from bot import templates
-from bot.campaigns import CampaignService, CreateRequest, EditRequest
-from bot.errors import CampaignError
+from bot.core import templates
+from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.core.errors import CampaignError
 from bot.notify import Announcer
-from bot.tasks import TaskTracker
+from bot.core.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import CampaignMeta, CreateModalMeta
 from commands.context import SlackContext, listener

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import RowMapping, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Alert, AlertKind, AlertRef
+from bot.core.models import Alert, AlertKind, AlertRef
 from store import schema
 from store.times import utc
 from store.upsert import chunks

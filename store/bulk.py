@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
-from bot.models import Alert
+from bot.core.models import Alert
 from store import alerts as alert_store
 from store import repositories, schema
 from store.upsert import chunks, insert_for

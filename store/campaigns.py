@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.models import (
+from bot.core.models import (
     AlertStatus,
     Assignment,
     Campaign,

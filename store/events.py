@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Event
+from bot.core.models import Event
 from store import schema
 from store.times import utc
 

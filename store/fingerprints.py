@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import AlertKind
+from bot.core.models import AlertKind
 from store import schema
 from store.times import utc
 from store.upsert import chunks

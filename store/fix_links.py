@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import FixLink
+from bot.core.models import FixLink
 from store import schema
 from store.upsert import insert_ignore
 

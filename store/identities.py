@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Identity
+from bot.core.models import Identity
 from store import schema
 from store.upsert import upsert
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Repository
+from bot.core.models import Repository
 from store import schema
 from store.times import utc
 from store.upsert import chunks, insert_ignore, upsert

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.github.client import ETagEntry
 from store import schema
 from store.upsert import chunks, upsert

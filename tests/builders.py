@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.models import Alert, AlertKind, Repository
+from bot.core.models import Alert, AlertKind, Repository
 
 _numbers = itertools.count(1)
 T0 = datetime(2026, 6, 1, tzinfo=UTC)

@@ -21,7 +21,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.app import (
+from bot.runtime.app import (
     Health,
     RedactingFilter,
     SocketModeWatchdog,

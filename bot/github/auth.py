@@ -14,7 +14,7 @@ from gidgethub.abc import GitHubAPI
 from gidgethub.apps import get_installation_access_token
 from pydantic import SecretStr
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.github.errors import GitHubAuthError, GitHubError, GitHubUnavailable
 
 REFRESH_MARGIN = timedelta(minutes=5)

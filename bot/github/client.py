@@ -23,7 +23,7 @@ import gidgethub.aiohttp
 from gidgethub import sansio
 from pydantic import SecretStr
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.github.auth import AppAuth, Auth, TokenAuth
 from bot.github.errors import (
     GitHubAuthError,
@@ -37,7 +37,7 @@ from bot.github.errors import (
 )
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock, system_clock
-from bot.errors import CampaignError, UpstreamError
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import CampaignError, UpstreamError
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubError, GitHubValidationError
 from bot.github.references import fix_branch_name
-from bot.models import Alert, AlertKind, FixLink
+from bot.core.models import Alert, AlertKind, FixLink
 from store import fix_links, identities
 
 log = logging.getLogger(__name__)

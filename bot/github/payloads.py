@@ -1,4 +1,4 @@
-"""GitHub REST JSON as the API sends it, and its conversion to `bot.models`.
+"""GitHub REST JSON as the API sends it, and its conversion to `bot.core.models`.
 
 One set of models serves the file importer, the REST sync and the webhooks, so they follow GitHub's
 published schemas (REST API version 2022-11-28): nullable where GitHub documents `null`, tolerant of
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, model_validator
 
-from bot.models import Alert, AlertKind, Repository
+from bot.core.models import Alert, AlertKind, Repository
 
 CodeState = Literal["open", "dismissed", "fixed"]
 DismissedReason = Literal["false positive", "won't fix", "used in tests"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.models import AlertKind
+from bot.core.models import AlertKind
 
 BRANCH = re.compile(
     r"(?:^|/)(?:fix|campaign)[/-](?P<kind>code|secret)(?:-scanning)?-(?P<number>\d+)(?!\d)",

@@ -26,7 +26,7 @@ from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure, sansio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.github.events import EventProcessor, Result
 from store import deliveries
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns import CampaignService, CreateRequest, EditRequest
-from bot.errors import CampaignError, Conflict, NotFound, PermissionDenied
-from bot.models import Alert, AlertStatus, CampaignState
-from bot.settings import Settings
+from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
+from bot.core.models import Alert, AlertStatus, CampaignState
+from bot.core.settings import Settings
 from store import alerts, repositories
 from tests.builders import code_alert, repo, secret_alert
 

@@ -11,8 +11,8 @@ from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import demo
-from bot.importer import import_files, parse_documents
+from bot.demo import organization as demo
+from bot.ingest.importer import import_files, parse_documents
 from store import alerts, repositories, schema
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

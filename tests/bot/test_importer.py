@@ -16,17 +16,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import demo
+from bot.demo import organization as demo
 from bot.github.payloads import SecretScanningAlert, repository_from_url
-from bot.importer import (
+from bot.ingest.importer import (
     ImportFailed,
     import_files,
     parse_documents,
     repository_from_uri,
     security_severity_level,
 )
-from bot.importer import write as write_batch
-from bot.models import Alert, AlertKind, AlertRef
+from bot.ingest.importer import write as write_batch
+from bot.core.models import Alert, AlertKind, AlertRef
 from store import alerts, bulk, repositories, schema
 
 DATA = Path(__file__).parent.parent / "data"

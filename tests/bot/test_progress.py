@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot import progress
-from bot.models import ProgressStatus, RepositoryProgress, StatusCounts
+from bot.core import progress
+from bot.core.models import ProgressStatus, RepositoryProgress, StatusCounts
 
 TODAY = date(2026, 11, 2)
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import AlertKind
-from bot.query import (
+from bot.core.models import AlertKind
+from bot.core.query.parser import (
     AUTOFIX_NOTE,
     EMPTY_QUERY,
     KNOWN_QUALIFIERS,

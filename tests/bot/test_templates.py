@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import templates
-from bot.models import AlertKind
-from bot.query import parse
+from bot.core import templates
+from bot.core.models import AlertKind
+from bot.core.query.parser import parse
 
 
 @pytest.mark.parametrize("template", templates.TEMPLATES, ids=lambda t: t.slug)

@@ -36,7 +36,7 @@ from bot.github.errors import (
     GitHubUnavailable,
     GitHubValidationError,
 )
-from bot.settings import Settings
+from bot.core.settings import Settings
 from tests.fakes.github import FakeGitHub, Fault
 from tests.github.support import START, FakeTime, make_client
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models import AlertKind, AlertRef
-from bot.query import AUTOFIX_NOTE, parse
+from bot.core.models import AlertKind, AlertRef
+from bot.core.query.parser import AUTOFIX_NOTE, parse
 from store import alerts, fix_links, repositories, schema
 from store.alert_query import breakdown, compile_query, count_selection, select_for_campaign
 from tests.builders import code_alert, repo, secret_alert

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models import AlertKind, AlertRef
+from bot.core.models import AlertKind, AlertRef
 from store import alerts, repositories
 from tests.builders import code_alert, repo, secret_alert
 

@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import commands
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.github.client import GitHubClient
 from bot.github.events import EventProcessor
 from bot.github.gate import GitHubGate
@@ -48,7 +48,7 @@ from bot.github.publish import GitHubPublisher
 from bot.github.webhooks import Outcome, WebhookReceiver
 from bot.notify import Announcer
 from bot.services import Services
-from bot.settings import Settings, describe_validation_error
+from bot.core.settings import Settings, describe_validation_error
 from store.engine import create_engine, ping
 from store.migrate import upgrade
 

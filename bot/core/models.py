@@ -224,7 +224,7 @@ class RepositoryProgress(_Model):
 
 
 class Progress(_Model):
-    """A campaign's progress at one moment (see bot.progress)."""
+    """A campaign's progress at one moment (see bot.core.progress)."""
 
     campaign_id: int
     counts: StatusCounts

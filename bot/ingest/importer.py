@@ -34,9 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from pydantic_core import ErrorDetails, from_json
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.clock import system_clock
+from bot.core.clock import system_clock
 from bot.github import payloads
-from bot.models import Alert, AlertKind, Repository
+from bot.core.models import Alert, AlertKind, Repository
 from store import alerts as alert_store
 from store import bulk, fingerprints
 from store import repositories as repository_store

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import importer
+from bot.ingest import importer
 from store import repositories as repository_store
 
 Json = dict[str, Any]

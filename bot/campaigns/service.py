@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot import progress as progress_math
-from bot import templates
-from bot.clock import Clock, system_clock
-from bot.errors import CampaignError, Conflict, NotFound, PermissionDenied
-from bot.models import (
+from bot.core import progress as progress_math
+from bot.core import templates
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
+from bot.core.models import (
     Alert,
     AlertKind,
     AlertRef,
@@ -34,8 +34,8 @@ from bot.models import (
     Progress,
     Selection,
 )
-from bot.query import Query, QueryError, parse
-from bot.settings import Settings
+from bot.core.query.parser import Query, QueryError, parse
+from bot.core.settings import Settings
 from store import alert_query, events, identities
 from store import alerts as alert_store
 from store import campaigns as store

@@ -17,12 +17,12 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import progress as progress_math
-from bot.campaigns import CLI_ACTOR, CampaignService, CreateRequest
-from bot.errors import CampaignError
-from bot.importer import ImportFailed
-from bot.models import Campaign, Progress
-from bot.settings import Settings, describe_validation_error
+from bot.core import progress as progress_math
+from bot.campaigns.service import CLI_ACTOR, CampaignService, CreateRequest
+from bot.core.errors import CampaignError
+from bot.ingest.importer import ImportFailed
+from bot.core.models import Campaign, Progress
+from bot.core.settings import Settings, describe_validation_error
 from store.engine import NotOurDatabase, create_engine
 from store.migrate import upgrade
 
@@ -103,7 +103,7 @@ def db_upgrade() -> None:
 @app.command("run")
 def run() -> None:
     """Run the bot: Slack (Socket Mode or HTTP), web endpoints and the scheduler."""
-    from bot.app import run as run_bot
+    from bot.runtime.app import run as run_bot
 
     try:
         run_bot()
@@ -123,7 +123,7 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Load alerts, repositories and custom properties from files, recognized by their content."""
-    from bot.importer import import_files
+    from bot.ingest.importer import import_files
 
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
@@ -349,7 +349,7 @@ def _slack_refresher(engine: AsyncEngine, settings: Settings, session: Any) -> A
     """With a Slack token, a sync also updates the launch messages of the campaigns it moved."""
     if settings.slack_bot_token is None:
         return None
-    from bot.app import build_slack_client
+    from bot.runtime.app import build_slack_client
     from bot.notify import Announcer
 
     announcer = Announcer(build_slack_client(settings, session), service(engine, settings))
@@ -361,7 +361,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated organization.")] = 7,
 ) -> None:
     """Fill the database with a realistic demo organization, for trying the bot out."""
-    from bot.demo_setup import build_demo
+    from bot.demo.setup import build_demo
 
     async def work(engine: AsyncEngine, settings: Settings) -> Any:
         return await build_demo(engine, settings, seed=seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.models import AlertKind
+from bot.core.models import AlertKind
 
 CODE_BASE = "is:open autofilter:true"
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bot.models import Progress, ProgressStatus, RepositoryProgress, StatusCounts
+from bot.core.models import Progress, ProgressStatus, RepositoryProgress, StatusCounts
 
 BURN_WINDOW_DAYS = 14
 """The burn rate looks at the last two weeks: long enough to smooth a quiet day, short enough to

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.models import AlertKind
+from bot.core.models import AlertKind
 
 ALL_KINDS = frozenset(AlertKind)
 CODE = frozenset({AlertKind.CODE})
