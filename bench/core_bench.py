@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.demo import organization as demo
 from bot.campaigns.service import CLI_ACTOR, AdminList, CampaignService, CreateRequest
 from bot.core.settings import Settings
+from bot.demo import organization as demo
 from store.engine import create_engine
 from store.migrate import upgrade
 

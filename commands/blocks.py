@@ -13,10 +13,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.campaigns.service import Preview
 from bot.core import progress as progress_math
 from bot.core import templates
-from bot.campaigns.service import Preview
-from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert, Progress, ProgressStatus
+from bot.core.models import (
+    AlertKind,
+    AlertStatus,
+    Campaign,
+    CampaignAlert,
+    Progress,
+    ProgressStatus,
+)
 from commands import ids
 from commands.parsing import SUBCOMMANDS
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.errors import CampaignError, PermissionDenied
+from bot.core.tasks import TaskTracker
 from bot.notify import Announcer
 from bot.services import Services
-from bot.core.tasks import TaskTracker
 from commands import blocks, ids
 from commands.blocks import AlertPage, CreateModalMeta
 from commands.context import SlackContext, listener

@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.campaigns.service import CampaignService
-from bot.notify import Announcer
 from bot.core.tasks import TaskTracker
+from bot.notify import Announcer
 from commands import blocks, ids
 from commands.blocks import AlertPage, CreateModalMeta
 from commands.context import SlackContext, listener

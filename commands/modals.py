@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 
-from bot.core import templates
 from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.core import templates
 from bot.core.errors import CampaignError
-from bot.notify import Announcer
 from bot.core.tasks import TaskTracker
+from bot.notify import Announcer
 from commands import blocks, ids
 from commands.blocks import CampaignMeta, CreateModalMeta
 from commands.context import SlackContext, listener

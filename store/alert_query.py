@@ -1,6 +1,6 @@
 """The filter language compiled to SQL: one WHERE clause over `alerts`, and the previews on it.
 
-The only place where a `bot.core.query.parser.Query` meets SQL. Values are bound parameters, never formatted
+The only place where a parsed `Query` meets SQL. Values are bound parameters, never formatted
 into the SQL. Nullable columns are compared as `col IS NOT NULL AND …`, so a negated term
 (`-severity:high`) keeps the rows whose column is empty instead of losing them to SQL's
 three-valued NOT.
@@ -157,7 +157,7 @@ def compile_query(query: Query, *, now: datetime) -> Clause:
     clauses: list[Clause] = []
     kinds = query.kinds()
     if kinds != ALL_KINDS:
-        # Kind-specific terms restrict to their kind, negated or not (bot.core.query.parser module docs).
+        # Kind-specific terms restrict to their kind, negated or not (see the parser module).
         clauses.append(_scan(a.c.kind).in_(sorted(kind.value for kind in kinds)))
     for term in query.terms:
         clause = _term(term, now)

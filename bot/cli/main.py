@@ -17,12 +17,12 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core import progress as progress_math
 from bot.campaigns.service import CLI_ACTOR, CampaignService, CreateRequest
+from bot.core import progress as progress_math
 from bot.core.errors import CampaignError
-from bot.ingest.importer import ImportFailed
 from bot.core.models import Campaign, Progress
 from bot.core.settings import Settings, describe_validation_error
+from bot.ingest.importer import ImportFailed
 from store.engine import NotOurDatabase, create_engine
 from store.migrate import upgrade
 
@@ -349,8 +349,8 @@ def _slack_refresher(engine: AsyncEngine, settings: Settings, session: Any) -> A
     """With a Slack token, a sync also updates the launch messages of the campaigns it moved."""
     if settings.slack_bot_token is None:
         return None
-    from bot.runtime.app import build_slack_client
     from bot.notify import Announcer
+    from bot.runtime.app import build_slack_client
 
     announcer = Announcer(build_slack_client(settings, session), service(engine, settings))
     return announcer.alerts_changed

@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.demo import organization as demo
 from bot.campaigns.service import CLI_ACTOR, AdminList, CampaignService, CreateRequest
 from bot.core.clock import system_clock
 from bot.core.models import FixLink
 from bot.core.settings import Settings
+from bot.demo import organization as demo
 from store import alerts as alert_store
 from store import campaigns as campaign_store
 from store import fix_links

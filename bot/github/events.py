@@ -26,9 +26,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import Clock, system_clock
+from bot.core.models import Alert, AlertKind, AlertRef
 from bot.github.payloads import CodeScanningAlert, RepositoryItem, SecretScanningAlert
 from bot.github.references import Reference, branch_references, text_references
-from bot.core.models import Alert, AlertKind, AlertRef
 from store import alerts as alert_store
 from store import fix_links, inventory
 from store import repositories as repository_store

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import CampaignError, UpstreamError
+from bot.core.models import Alert, AlertKind, FixLink
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubError, GitHubValidationError
 from bot.github.references import fix_branch_name
-from bot.core.models import Alert, AlertKind, FixLink
 from store import fix_links, identities
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.service import CampaignService
+from bot.core.models import AlertKind, Campaign
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubError, GitHubNotFound
-from bot.core.models import AlertKind, Campaign
 from store import identities, inventory
 
 log = logging.getLogger(__name__)

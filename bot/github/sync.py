@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import Clock, system_clock
+from bot.core.models import Alert
 from bot.github.client import GitHubClient, Page
 from bot.github.errors import GitHubForbidden, GitHubNotFound
 from bot.github.payloads import (
@@ -46,7 +47,6 @@ from bot.github.payloads import (
     SecretScanningAlert,
     repository_from_url,
 )
-from bot.core.models import Alert
 from store import alerts as alert_store
 from store import inventory, sync_state
 from store import repositories as repository_store

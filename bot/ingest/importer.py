@@ -35,8 +35,8 @@ from pydantic_core import ErrorDetails, from_json
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import system_clock
-from bot.github import payloads
 from bot.core.models import Alert, AlertKind, Repository
+from bot.github import payloads
 from store import alerts as alert_store
 from store import bulk, fingerprints
 from store import repositories as repository_store

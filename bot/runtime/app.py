@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import commands
 from bot.core.clock import Clock, system_clock
+from bot.core.settings import Settings, describe_validation_error
 from bot.github.client import GitHubClient
 from bot.github.events import EventProcessor
 from bot.github.gate import GitHubGate
@@ -48,7 +49,6 @@ from bot.github.publish import GitHubPublisher
 from bot.github.webhooks import Outcome, WebhookReceiver
 from bot.notify import Announcer
 from bot.services import Services
-from bot.core.settings import Settings, describe_validation_error
 from store.engine import create_engine, ping
 from store.migrate import upgrade
 

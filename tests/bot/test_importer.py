@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.models import Alert, AlertKind, AlertRef
 from bot.demo import organization as demo
 from bot.github.payloads import SecretScanningAlert, repository_from_url
 from bot.ingest.importer import (
@@ -26,7 +27,6 @@ from bot.ingest.importer import (
     security_severity_level,
 )
 from bot.ingest.importer import write as write_batch
-from bot.core.models import Alert, AlertKind, AlertRef
 from store import alerts, bulk, repositories, schema
 
 DATA = Path(__file__).parent.parent / "data"

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from bot.runtime.app import serve
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings
+from bot.runtime.app import serve
 from tests.fakes.signing import SlackSigner
 from tests.fakes.slack import FakeSlack
 

@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.core.settings import Settings
 from bot.github.auth import AppAuth
 from bot.github.client import (
     ETagEntry,
@@ -36,7 +37,6 @@ from bot.github.errors import (
     GitHubUnavailable,
     GitHubValidationError,
 )
-from bot.core.settings import Settings
 from tests.fakes.github import FakeGitHub, Fault
 from tests.github.support import START, FakeTime, make_client
 

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.service import CampaignService, CreateRequest
 from bot.core.errors import CampaignError
+from bot.core.models import AlertKind, AlertRef, Campaign, Identity
+from bot.core.settings import Settings
 from bot.github.client import GitHubClient
 from bot.github.gate import GitHubGate, start_fix
 from bot.github.sync import sync
-from bot.core.models import AlertKind, AlertRef, Campaign, Identity
-from bot.core.settings import Settings
 from store import alerts, identities, schema
 from tests.fakes.github import FakeGitHub, Fault
 from tests.github.support import FakeTime

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.core.models import Campaign, Identity
+from bot.core.settings import Settings
 from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.publish import GitHubPublisher
 from bot.github.sync import sync
-from bot.core.models import Campaign, Identity
-from bot.core.settings import Settings
 from store import identities
 from store.engine import create_engine
 from store.migrate import upgrade

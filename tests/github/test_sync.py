@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from bot.campaigns.service import CampaignService, CreateRequest
 from bot.cli.main import app as cli
+from bot.core.models import AlertKind, AlertRef
+from bot.core.settings import Settings
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubAuthError, GitHubUnavailable
 from bot.github.sync import SyncReport, sync
-from bot.core.models import AlertKind, AlertRef
-from bot.core.settings import Settings
 from store import alerts, repositories, schema
 from store.engine import create_engine
 from store.migrate import upgrade

@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.service import CampaignService, CreateRequest
+from bot.core.models import AlertKind, AlertRef, Campaign
 from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.references import Reference, branch_references, text_references
 from bot.github.sync import sync
 from bot.github.webhooks import Outcome, signature_ok
-from bot.core.models import AlertKind, AlertRef, Campaign
 from bot.notify import Announcer
 from store import alerts, deliveries, repositories, schema
 from store.engine import create_engine
