@@ -6,8 +6,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.notify import Announcer
 from bot.services import Services
-from commands import campaign_command, campaign_view, home, modals
-from commands.directory import SlackDirectory
+from commands.campaigns import buttons as campaign_view
+from commands.campaigns import command as campaign_command
+from commands.campaigns import modals
+from commands.home import listeners as home
+from commands.shared.directory import SlackDirectory
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -24,8 +24,8 @@ from bot.core.models import (
     Progress,
     ProgressStatus,
 )
-from commands import ids
-from commands.parsing import SUBCOMMANDS
+from commands.campaigns.parsing import SUBCOMMANDS
+from commands.shared import ids
 
 Block = dict[str, Any]
 

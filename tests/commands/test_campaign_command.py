@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from commands import ids
+from commands.shared import ids
 from tests.commands.conftest import ADMIN, CHANNEL, DEV, MANAGER, SlackDriver, input_values, text_of
 
 CREATE = {

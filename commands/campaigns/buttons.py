@@ -11,9 +11,10 @@ from slack_bolt.async_app import AsyncApp
 from bot.campaigns.service import CampaignService
 from bot.core.tasks import TaskTracker
 from bot.notify import Announcer
-from commands import blocks, ids
+from commands import blocks
 from commands.blocks import AlertPage, CreateModalMeta
-from commands.context import SlackContext, listener
+from commands.shared import ids
+from commands.shared.context import SlackContext, listener
 
 DEFAULT_DUE = timedelta(days=30)
 

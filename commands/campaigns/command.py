@@ -10,10 +10,11 @@ from bot.core.errors import CampaignError, PermissionDenied
 from bot.core.tasks import TaskTracker
 from bot.notify import Announcer
 from bot.services import Services
-from commands import blocks, ids
+from commands import blocks
 from commands.blocks import AlertPage, CreateModalMeta
-from commands.context import SlackContext, listener
-from commands.parsing import Command, parse_command
+from commands.campaigns.parsing import Command, parse_command
+from commands.shared import ids
+from commands.shared.context import SlackContext, listener
 
 DEFAULT_DUE = timedelta(days=30)
 

@@ -14,9 +14,10 @@ from bot.core import templates
 from bot.core.errors import CampaignError
 from bot.core.tasks import TaskTracker
 from bot.notify import Announcer
-from commands import blocks, ids
+from commands import blocks
 from commands.blocks import CampaignMeta, CreateModalMeta
-from commands.context import SlackContext, listener
+from commands.shared import ids
+from commands.shared.context import SlackContext, listener
 
 log = logging.getLogger(__name__)
 
