@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.campaigns.service import CLI_ACTOR, AdminList, CampaignService, CreateRequest
+from bot.campaigns.ports import CLI_ACTOR, AdminList
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.core.settings import Settings
 from bot.demo import organization as demo
 from store.engine import create_engine

@@ -17,10 +17,12 @@ from pathlib import Path
 import aiohttp
 
 from bench.core_bench import NOW
-from bot.campaigns.service import AdminList, CampaignService, CreateRequest
+from bot.campaigns.ports import AdminList
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.core.settings import Settings
 from bot.demo import organization as demo
-from bot.runtime.app import serve
+from bot.runtime.lifespan import serve
 from store.engine import create_engine
 from store.migrate import upgrade
 from tests.fakes.fixtures import BOT_TOKEN, SIGNING_SECRET, free_port

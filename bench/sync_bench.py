@@ -42,7 +42,8 @@ def _bench_github() -> Any:
     encoding each page again for every re-sync) would measure the fake, not the sync."""
     from aiohttp import web
 
-    from tests.fakes.github import FakeGitHub, _decode_cursor, _encode_cursor
+    from tests.fakes.github import FakeGitHub
+    from tests.fakes.github_docs import decode_cursor, encode_cursor
 
     class BenchGitHub(FakeGitHub):
         SIMPLE = frozenset({"per_page", "sort", "direction", "after"})
@@ -85,7 +86,7 @@ def _bench_github() -> Any:
             asc = direction == "asc"
             start = 0
             if request.query.get("after"):
-                mark = _decode_cursor(request.query["after"])
+                mark = decode_cursor(request.query["after"])
                 lo, hi = 0, len(keys)
                 while lo < hi:  # first key strictly past the cursor, in list order
                     mid = (lo + hi) // 2
@@ -97,7 +98,7 @@ def _bench_github() -> Any:
             end = min(start + self._per_page(request), len(alerts))
             links = []
             if end < len(alerts):
-                links.append(("next", {"after": _encode_cursor(keys[end - 1]), "before": ""}))
+                links.append(("next", {"after": encode_cursor(keys[end - 1]), "before": ""}))
             body = self._bodies.get((kind, sort, direction, start, end))
             if body is None:  # the fake shares the machine's cores: encode each page once
                 body = json.dumps(alerts[start:end]).encode()
@@ -110,7 +111,8 @@ def _bench_github() -> Any:
 
 async def serve_fake(alerts: int, repositories: int) -> None:
     """Generate the organization, serve it, print `READY <url>`, stop at end of stdin."""
-    from bot.demo.organization import generate_org, team_name
+    from bot.demo.organization import generate_org
+    from bot.demo.repositories import team_name
 
     data = generate_org(org=ORG, repositories=repositories, alerts=alerts, seed=7, now=NOW)
     fake = _bench_github()(org=ORG, token=TOKEN, clock=lambda: NOW)

@@ -1,4 +1,8 @@
-"""The service container handed to every surface (Slack listeners, CLI, scheduler, webhooks)."""
+"""The services handed to every surface (Slack listeners, CLI, jobs, webhooks).
+
+Built in one place, `bot.runtime.container.build_services`, so `run`, every CLI command and every
+job get the same directory, GitHub gate, observers, messenger and clock.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,22 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import AssigneeGate, CampaignService, Directory
-from bot.core.clock import Clock, system_clock
+from bot.campaigns.service import CampaignService
+from bot.core.clock import Clock
 from bot.core.settings import Settings
 from bot.core.tasks import TaskTracker
+from bot.delivery.deliverer import Deliverer
+from bot.github.client import GitHubClient
 
 
 @dataclass
 class Services:
     settings: Settings
     engine: AsyncEngine
-    clock: Clock = field(default=system_clock)
-    directory: Directory | None = None
-    gate: AssigneeGate | None = None
+    clock: Clock
+    campaigns: CampaignService
+    deliverer: Deliverer | None = None
+    """None where no Slack token is configured: notices then wait in the outbox."""
+    github: GitHubClient | None = None
+    """None where GitHub is not connected."""
     tasks: TaskTracker = field(default_factory=TaskTracker)
-    campaigns: CampaignService = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.campaigns = CampaignService(
-            self.engine,
-            self.settings,
-            directory=self.directory,
-            gate=self.gate,
-            clock=self.clock,
-        )
-
-    def use_directory(self, directory: Directory) -> None:
-        """Swap in the Slack-backed directory once the Slack client exists."""
-        self.directory = directory
-        self.campaigns.directory = directory

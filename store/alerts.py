@@ -6,66 +6,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import RowMapping, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import Alert, AlertKind, AlertRef
-from store import schema
+from store import bulk, schema
+from store.alert_rows import UpsertResult
 from store.times import utc
 from store.upsert import chunks
 
 a = schema.alerts
 r = schema.repositories
-
-NOT_APP_CODE = frozenset({"test", "generated", "library"})
-"""Classifications that `autofilter:true` leaves out."""
-
-
-class UpsertResult(BaseModel):
-    inserted: int = 0
-    updated: int = 0
-
-    def __add__(self, other: UpsertResult) -> UpsertResult:
-        return UpsertResult(
-            inserted=self.inserted + other.inserted, updated=self.updated + other.updated
-        )
-
-
-def row_for(alert: Alert, repository_id: int) -> dict[str, Any]:
-    return {
-        "repository_id": repository_id,
-        "kind": alert.kind.value,
-        "number": alert.number,
-        "state": alert.state,
-        "is_open": alert.is_open,
-        "created_at": alert.created_at,
-        "updated_at": alert.updated_at,
-        "closed_at": alert.closed_at,
-        "html_url": alert.html_url,
-        "rule_id": alert.rule_id,
-        "rule_name": alert.rule_name,
-        "rule_description": alert.rule_description,
-        "severity": alert.severity,
-        "security_severity": alert.security_severity,
-        "tool": alert.tool,
-        "path": alert.path,
-        "start_line": alert.start_line,
-        "classifications": alert.classifications or None,
-        "in_app_code": not NOT_APP_CODE.intersection(alert.classifications),
-        "dismissed_reason": alert.dismissed_reason,
-        "fingerprint": alert.fingerprint,
-        "secret_type": alert.secret_type,
-        "secret_type_display_name": alert.secret_type_display_name,
-        "provider": alert.provider,
-        "provider_slug": alert.provider_slug,
-        "validity": alert.validity,
-        "resolution": alert.resolution,
-        "publicly_leaked": alert.publicly_leaked,
-        "multi_repo": alert.multi_repo,
-        "bypassed": alert.bypassed,
-        "generic": alert.generic,
-    }
 
 
 async def upsert_many(
@@ -78,8 +29,6 @@ async def upsert_many(
     `repository_ids` gives GitHub ids for repositories named only by alerts. The work is staged
     and set-based (see store.bulk), whether it is one webhook's alert or a 100,000-alert import.
     """
-    from store import bulk  # bulk builds on this module's row mapping
-
     return await bulk.upsert_alerts(conn, alerts, repository_ids)
 
 

@@ -35,8 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
 from bot.core.models import Alert
-from store import alerts as alert_store
 from store import repositories, schema
+from store.alert_rows import UpsertResult, row_for
 from store.upsert import chunks, insert_for
 
 a = schema.alerts
@@ -144,7 +144,7 @@ def _stage_rows(
     tags, people = _Sets(), _Sets()
     rows: list[tuple[Any, ...]] = []
     for alert in alerts:
-        row = alert_store.row_for(alert, repo_ids[alert.repository.lower()])
+        row = row_for(alert, repo_ids[alert.repository.lower()])
         values = [*row.values(), tags.id_for(alert.tags), people.id_for(alert.assignees)]
         for i, process in convert:
             if values[i] is not None:
@@ -282,11 +282,11 @@ async def upsert_alerts(
     conn: AsyncConnection,
     alerts: Sequence[Alert],
     repository_ids: Mapping[str, int | None] | None = None,
-) -> alert_store.UpsertResult:
+) -> UpsertResult:
     """Insert or update alerts with their tags and assignees; the contract of `upsert_many`."""
     alerts = _dedupe(alerts)
     if not alerts:
-        return alert_store.UpsertResult()
+        return UpsertResult()
     repo_ids = await repositories.ensure(conn, await _stubs(conn, alerts, repository_ids))
     with no_gc():
         rows, tags, people = _stage_rows(conn, alerts, repo_ids)
@@ -304,4 +304,4 @@ async def upsert_alerts(
         await _upsert_staged(conn)
         await _attach(conn, schema.alert_tags, "tag", stage_tags, "tagset")
         await _attach(conn, schema.alert_assignees, "login", stage_people, "peopleset")
-    return alert_store.UpsertResult(inserted=len(alerts) - updated, updated=updated)
+    return UpsertResult(inserted=len(alerts) - updated, updated=updated)

@@ -66,10 +66,24 @@ async def check_ours(engine: AsyncEngine) -> None:
         raise NotOurDatabase(f"cannot read the database: {exc.orig}") from exc
 
 
+CAMPAIGN_LOCK = 0x63616D70
+"""The PostgreSQL advisory lock that serializes campaign changes (`camp` in ASCII)."""
+
+
 @asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """One user action, one transaction."""
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One user action, one serialized transaction: its rule checks read what its writes change.
+
+    SQLite's driver would run the reads before the transaction really begins (it issues BEGIN
+    only at the first write), so two requests could both see "9 active" and both create; a
+    `BEGIN IMMEDIATE` takes the write lock first. On PostgreSQL a transaction-scoped advisory
+    lock does the same for campaign changes, whatever the isolation level.
+    """
     async with engine.begin() as conn:
+        if is_sqlite(conn):
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CAMPAIGN_LOCK})
         yield conn
 
 

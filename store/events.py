@@ -12,8 +12,12 @@ from store.times import utc
 e = schema.events
 
 
-async def add(conn: AsyncConnection, event: Event) -> None:
-    await conn.execute(insert(e).values(**event.model_dump(exclude={"id"})))
+async def add(conn: AsyncConnection, event: Event) -> int:
+    """Record one change; returns the event's id (announcements are keyed by it)."""
+    result = await conn.execute(
+        insert(e).values(**event.model_dump(exclude={"id"})).returning(e.c.id)
+    )
+    return int(result.scalar_one())
 
 
 async def for_campaign(conn: AsyncConnection, campaign_id: int) -> list[Event]:

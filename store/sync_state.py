@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import Clock, system_clock
-from bot.github.client import ETagEntry
 from store import schema
 from store.upsert import chunks, upsert
 
 s = schema.sync_state
 
 ETAG_PREFIX = "etag:"
+
+
+@dataclass(frozen=True)
+class ETagEntry:
+    """What a conditional re-fetch needs of a page: its ETag and where the next page was.
+
+    Defined here rather than in the GitHub client so that the store never imports `bot.github`.
+    """
+
+    etag: str
+    next_url: str | None = None
 
 
 async def get(conn: AsyncConnection, key: str) -> Any | None:

@@ -21,15 +21,11 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.runtime.app import (
-    Health,
-    RedactingFilter,
-    SocketModeWatchdog,
-    build_slack_client,
-    build_web_app,
-    check_run_settings,
-    configure_logging,
-)
+from bot.runtime.lifespan import check_run_settings
+from bot.runtime.logs import RedactingFilter, configure_logging
+from bot.runtime.slack import build_slack_client
+from bot.runtime.socket_mode import SocketModeWatchdog
+from bot.runtime.web import Health, build_web_app
 from store.engine import create_engine
 from tests.fakes.fixtures import (
     APP_TOKEN,

@@ -1,160 +1,38 @@
 """The campaign service: every rule of ARCHITECTURE §4, checked once, whichever surface calls.
 
-Each mutation opens one transaction, checks the rules, changes the rows and writes its audit
-`Event` in that same transaction, so the trail and the state never disagree.
+Each mutation opens one transaction, checks the rules, changes the rows, writes its audit `Event`
+and the notices that tell people about it (the outbox), all in that same transaction: the trail,
+the state and what will be said never disagree, and a crash after the commit loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.core import progress as progress_math
-from bot.core import templates
+from bot.campaigns import rules
+from bot.campaigns.ports import AssigneeGate, CampaignObserver, Directory, NoGitHub
+from bot.campaigns.queries import CampaignQueries
+from bot.campaigns.requests import EDITABLE, Created, CreateRequest, Edited, EditRequest
+from bot.core import notices, templates
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
-from bot.core.models import (
-    Alert,
-    AlertKind,
-    AlertRef,
-    AlertStatus,
-    Assignment,
-    Campaign,
-    CampaignAlert,
-    CampaignState,
-    Event,
-    Progress,
-    Selection,
-)
-from bot.core.query.parser import Query, QueryError, parse
+from bot.core.models import Alert, Assignment, Campaign, CampaignState, Event
+from bot.core.notices import Notice, NoticeKind, NoticeState
 from bot.core.settings import Settings
-from store import alert_query, events, identities
+from store import alert_query, events, outbox
 from store import alerts as alert_store
 from store import campaigns as store
+from store.engine import write_transaction
 
 log = logging.getLogger(__name__)
 
-NAME_MAX = 50
-DESCRIPTION_MAX = 255
-CLI_ACTOR = "cli"
-"""The command line runs with the database owner's authority: it acts as a security manager."""
 
-ALERT_REF = re.compile(r"^(?P<repo>[\w.\-]+(?:/[\w.\-]+)?)#(?P<kind>code|secret)-(?P<number>\d+)$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-class Directory(Protocol):
-    """Who is a security manager: CAMPAIGN_ADMINS, or members of the admin Slack user group."""
-
-    async def is_security_manager(self, user_id: str) -> bool: ...
-
-
-class AssigneeGate(Protocol):
-    """GitHub's say on assignments: write access, and the write-back of the assignee."""
-
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None: ...
-
-
-class CampaignObserver(Protocol):
-    """Told after a change is committed (publishing to GitHub, announcements, …).
-
-    `action` is one of created, edited, closed, reopened, deleted, assigned, unassigned.
-    An observer's failure is logged; it never undoes the committed change.
-    """
-
-    async def campaign_changed(self, campaign: Campaign, action: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class AdminList:
-    """A Directory from settings alone (the CLI, and the bot before Slack answers)."""
-
-    admins: frozenset[str]
-
-    async def is_security_manager(self, user_id: str) -> bool:
-        return user_id == CLI_ACTOR or user_id in self.admins
-
-
-class NoGitHub:
-    """Without GitHub connected, assignments stay local and nobody's access is checked."""
-
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
-        del alert, assignee
-
-
-class CreateRequest(BaseModel):
-    """What a manager fills in; the modal, the CLI and tests all build this."""
-
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    name: str
-    description: str
-    due_date: date
-    manager: str
-    query: str | None = None
-    template: str | None = None
-    channel: str | None = None
-    contact_link: str | None = None
-    timezone: str | None = None
-    continue_big: bool = False
-    request_key: str | None = None
-
-
-class EditRequest(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    name: str | None = None
-    description: str | None = None
-    due_date: date | None = None
-    manager: str | None = None
-    channel: str | None = None
-    contact_link: str | None = None
-
-
-class Preview(BaseModel):
-    selection: Selection
-    notes: list[str]
-    breakdown: alert_query.Breakdown
-
-
-@dataclass(frozen=True)
-class Created:
-    campaign: Campaign
-    left_out: int
-    replayed: bool = False
-    """True when the same request was submitted twice and the first campaign is returned."""
-
-
-@dataclass(frozen=True)
-class Edited:
-    campaign: Campaign
-    changes: dict[str, tuple[Any, Any]]
-
-
-EDITABLE = ("name", "description", "due_date", "manager", "channel", "contact_link")
-
-
-def parse_alert_ref(text: str) -> AlertRef:
-    """`OWNER/REPO#code-12` or `REPO#secret-7` → AlertRef, or a message saying what is expected."""
-    match = ALERT_REF.match(text.strip())
-    if match is None:
-        raise CampaignError(
-            f"“{text}” is not an alert reference: write OWNER/REPO#code-12 or REPO#secret-7"
-        )
-    return AlertRef(
-        repository=match["repo"], kind=AlertKind(match["kind"]), number=int(match["number"])
-    )
-
-
-class CampaignService:
+class CampaignService(CampaignQueries):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -164,176 +42,33 @@ class CampaignService:
         gate: AssigneeGate | None = None,
         clock: Clock = system_clock,
     ) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.directory: Directory = directory or AdminList(settings.admin_ids)
+        super().__init__(engine, settings, directory=directory, clock=clock)
         self.gate: AssigneeGate = gate or NoGitHub()
-        self.clock = clock
         self.observers: list[CampaignObserver] = []
+        self.notices_written: Callable[[], None] | None = None
+        """Called after a commit that wrote notices: the in-process deliverer wakes at once."""
 
-    async def _tell_observers(self, campaign: Campaign, action: str) -> None:
+    async def _after_commit(self, campaign: Campaign, action: str, wrote_notices: bool) -> None:
+        if wrote_notices and self.notices_written is not None:
+            self.notices_written()
         for observer in self.observers:
             try:
                 await observer.campaign_changed(campaign, action)
             except Exception:  # an observer must never undo a committed change
                 log.exception("observer %r failed on %s of #%s", observer, action, campaign.id)
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- permission checks the surfaces ask before opening a form --------------------------
 
-    def _today(self, timezone: str | None = None) -> date:
-        zone = ZoneInfo(timezone or self.settings.campaign_timezone)
-        return self.clock().astimezone(zone).date()
+    async def check_can_create(self, actor: str) -> None:
+        await self._require_security_manager(actor, "create campaigns")
 
-    @staticmethod
-    def parse_query(text: str) -> Query:
-        try:
-            return parse(text)
-        except QueryError as exc:
-            raise CampaignError(str(exc), field="query") from exc
-
-    async def preview(self, text: str) -> Preview:
-        """What a filter selects and whether it looks like a big campaign."""
-        query = self.parse_query(text)
-        now = self.clock()
-        async with self.engine.connect() as conn:
-            breakdown = await alert_query.breakdown(conn, query, now=now)
-        counts = breakdown.counts
-        limit = self.settings.max_campaign_alerts
-        big = (
-            counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories
-        )
-        kept = min(counts.alerts, limit)
-        selection = Selection(
-            query=text,
-            alerts=counts.alerts,
-            repositories=counts.repositories,
-            code=counts.code,
-            secret=counts.secret,
-            big=big,
-            kept=kept,
-            left_out=counts.alerts - kept,
-        )
-        return Preview(selection=selection, notes=list(query.notes), breakdown=breakdown)
-
-    async def resolve(self, reference: str, conn: AsyncConnection | None = None) -> Campaign:
-        """A campaign by number (`3`, `#3`) or by a unique prefix of its name."""
-        if conn is None:
-            async with self.engine.connect() as own:
-                return await self.resolve(reference, own)
-        text = reference.strip()
-        if not text:
-            raise CampaignError("name a campaign: its number (#3) or the start of its name")
-        number = text.removeprefix("#")
-        if number.isdigit():
-            found = await store.get(conn, int(number))
-            if found is None:
-                raise NotFound(f"There is no campaign #{number}. `/campaign list` shows them.")
-            return found
-        matches = await store.by_name_prefix(conn, text)
-        exact = [campaign for campaign in matches if campaign.name.lower() == text.lower()]
-        if len(exact) == 1:
-            return exact[0]
-        if not matches:
-            raise NotFound(f"No campaign's name starts with “{text}”.")
-        if len(matches) > 1:
-            names = ", ".join(f"#{m.id} {m.name}" for m in matches[:5])
-            raise CampaignError(f"“{text}” matches several campaigns: {names}. Use the number.")
-        return matches[0]
-
-    async def list_campaigns(
-        self, *, include_closed: bool = False, only_closed: bool = False
-    ) -> list[Campaign]:
-        states: list[CampaignState] | None = [CampaignState.ACTIVE]
-        if only_closed:
-            states = [CampaignState.CLOSED]
-        elif include_closed:
-            states = None
-        async with self.engine.connect() as conn:
-            return await store.list_campaigns(conn, states)
-
-    async def progress(self, campaign: Campaign) -> Progress:
-        return (await self.progress_many([campaign]))[0]
-
-    async def progress_many(self, campaigns: Sequence[Campaign]) -> list[Progress]:
-        """Progress of several campaigns in a handful of grouped queries, not one per campaign."""
-        if not campaigns:
-            return []
-        ids = [campaign.number for campaign in campaigns]
-        since = self.clock() - timedelta(days=progress_math.BURN_WINDOW_DAYS + 1)
-        async with self.engine.connect() as conn:
-            counts = await store.status_counts(conn, ids)
-            closed = await store.closed_dates(conn, ids, since)
-            repos = await store.repository_counts(conn, ids)
-        return [
-            progress_math.compute(
-                campaign_id=campaign.number,
-                counts=counts[campaign.number],
-                repositories=repos[campaign.number],
-                closed_dates=closed[campaign.number],
-                due=campaign.due_date,
-                today=self._today(campaign.timezone),
-            )
-            for campaign in campaigns
-        ]
-
-    async def alerts(
-        self,
-        campaign: Campaign,
-        *,
-        repository: str | None = None,
-        status: AlertStatus | None = None,
-        assignee: str | None = None,
-        offset: int = 0,
-        limit: int = 20,
-    ) -> tuple[list[CampaignAlert], int]:
-        async with self.engine.connect() as conn:
-            return await store.campaign_alerts(
-                conn,
-                campaign.number,
-                repository=repository,
-                status=status,
-                assignee=assignee,
-                offset=offset,
-                limit=limit,
-            )
-
-    async def for_user(self, user_id: str) -> list[Campaign]:
-        """Active campaigns that touch the repositories a user works on."""
-        async with self.engine.connect() as conn:
-            identity = await identities.get(conn, user_id)
-            ids = await store.active_campaigns_for_user(
-                conn, user_id, identity.github_login if identity else None
-            )
-            found = [await store.get(conn, campaign_id) for campaign_id in ids]
-        return [campaign for campaign in found if campaign is not None]
-
-    async def active_with_alerts(self, alert_ids: Sequence[int]) -> list[Campaign]:
-        """Active campaigns holding any of these alerts (whose views must be refreshed)."""
-        async with self.engine.connect() as conn:
-            ids = await store.active_with_alerts(conn, alert_ids)
-            found = [await store.get(conn, campaign_id) for campaign_id in ids]
-        return [campaign for campaign in found if campaign is not None]
-
-    async def history(self, campaign: Campaign) -> list[Event]:
-        async with self.engine.connect() as conn:
-            return await events.for_campaign(conn, campaign.number)
-
-    async def remember_announcement(self, campaign: Campaign, channel: str, ts: str) -> None:
-        """Keep the launch message's address so it can be updated as progress moves."""
-        async with self.engine.begin() as conn:
-            await store.update_fields(
-                conn, campaign.number, {"announce_channel": channel, "announce_ts": ts}
-            )
-
-    async def remember_github_number(self, campaign: Campaign, number: int | None) -> None:
-        """The number GitHub gave the published copy of this campaign."""
-        async with self.engine.begin() as conn:
-            await store.update_fields(conn, campaign.number, {"github_number": number})
+    async def check_can_delete(self, actor: str) -> None:
+        await self._require_security_manager(actor, "delete campaigns")
 
     async def check_can_edit(self, actor: str, campaign: Campaign) -> None:
         """Raise unless `actor` may edit `campaign` now (checked before opening the form)."""
         await self._require_manager(actor, campaign, "edit")
-        self._require_active(campaign, "edit")
+        rules.require_active(campaign, "edit")
 
     async def check_can_change_state(
         self, actor: str, campaign: Campaign, *, closing: bool
@@ -345,16 +80,12 @@ class CampaignService:
         if not closing and campaign.state is CampaignState.ACTIVE:
             raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already active.")
 
-    # -- rules -----------------------------------------------------------------------------
-
     async def _require_security_manager(self, actor: str, action: str) -> None:
         if not await self.directory.is_security_manager(actor):
             raise PermissionDenied(f"Only security managers can {action}.")
 
     async def _require_manager(self, actor: str, campaign: Campaign, action: str) -> None:
-        if actor == campaign.manager:
-            return
-        if not await self.directory.is_security_manager(actor):
+        if not await self.may_manage(actor, campaign):
             raise PermissionDenied(
                 f"Only the campaign's manager (<@{campaign.manager}>) or a security manager "
                 f"can {action} campaign #{campaign.id}."
@@ -368,42 +99,6 @@ class CampaignService:
                 f"<@{manager}> is not a security manager; a campaign's manager must be one.",
                 field="manager",
             )
-
-    def _check_text_fields(self, name: str | None, description: str | None) -> None:
-        if name is not None and not 1 <= len(name) <= NAME_MAX:
-            raise CampaignError(
-                f"The name must be 1 to {NAME_MAX} characters (it has {len(name)}).",
-                field="name",
-            )
-        if description is not None and not 1 <= len(description) <= DESCRIPTION_MAX:
-            raise CampaignError(
-                f"The short description must be 1 to {DESCRIPTION_MAX} characters "
-                f"(it has {len(description)}).",
-                field="description",
-            )
-
-    def _check_due_date(self, due: date, timezone: str) -> None:
-        today = self._today(timezone)
-        if due <= today:
-            raise CampaignError(
-                f"The due date must be in the future (after {today.isoformat()}).",
-                field="due_date",
-            )
-
-    @staticmethod
-    def _check_contact_link(link: str | None) -> None:
-        if link and not URL.match(link):
-            raise CampaignError(
-                "The contact link must be a web address starting with https://",
-                field="contact_link",
-            )
-
-    @staticmethod
-    def _check_timezone(timezone: str) -> None:
-        try:
-            ZoneInfo(timezone)
-        except (KeyError, ValueError) as exc:
-            raise CampaignError(f"Unknown time zone “{timezone}”.", field="timezone") from exc
 
     async def _check_room_for_active(self, conn: AsyncConnection, verb: str) -> None:
         active = await store.count_active(conn)
@@ -432,14 +127,14 @@ class CampaignService:
             raise CampaignError("Give a filter query or choose a template.", field="query")
         query = self.parse_query(text)
         timezone = request.timezone or self.settings.campaign_timezone
-        self._check_timezone(timezone)
-        self._check_text_fields(request.name, request.description)
-        self._check_due_date(request.due_date, timezone)
-        self._check_contact_link(request.contact_link)
+        rules.check_timezone(timezone)
+        rules.check_text_fields(request.name, request.description)
+        rules.check_due_date(request.due_date, self.today(timezone))
+        rules.check_contact_link(request.contact_link)
         await self._check_manager_field(request.manager)
 
         now = self.clock()
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             if request.request_key:
                 earlier = await store.by_request_key(conn, request.request_key)
                 if earlier is not None:
@@ -450,7 +145,7 @@ class CampaignService:
                 raise CampaignError(
                     f"“{text}” selects no alerts; a campaign needs at least one.", field="query"
                 )
-            kind = self._single_kind(counts.code, counts.secret)
+            kind = rules.single_kind(counts.code, counts.secret)
             limit = self.settings.max_campaign_alerts
             big = (
                 counts.alerts > limit
@@ -499,32 +194,26 @@ class CampaignService:
                     "manager": created.manager,
                 },
             )
-        await self._tell_observers(created, "created")
+            told = []
+            if created.channel:
+                told.append(notices.launch(campaign_id, created.channel, now))
+            await outbox.enqueue(conn, told)
+        await self._after_commit(created, "created", bool(told))
         return Created(campaign=created, left_out=left_out)
 
-    @staticmethod
-    def _single_kind(code: int, secret: int) -> AlertKind:
-        if code and secret:
-            raise CampaignError(
-                f"The filter selects {code} code alerts and {secret} secret alerts; a campaign "
-                "holds one kind. Add kind:code or kind:secret.",
-                field="query",
-            )
-        return AlertKind.CODE if code else AlertKind.SECRET
-
     async def edit(self, actor: str, reference: str, request: EditRequest) -> Edited:
-        """Change fields of an active campaign; returns what changed (for the announcement)."""
-        async with self.engine.begin() as conn:
+        """Change fields of an active campaign; the change is announced in its channel."""
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
             await self._require_manager(actor, campaign, "edit")
-            self._require_active(campaign, "edit")
+            rules.require_active(campaign, "edit")
             wanted = request.model_dump(exclude_unset=True)
-            self._check_text_fields(wanted.get("name"), wanted.get("description"))
+            rules.check_text_fields(wanted.get("name"), wanted.get("description"))
             if "due_date" in wanted and wanted["due_date"] != campaign.due_date:
-                self._check_due_date(wanted["due_date"], campaign.timezone)
+                rules.check_due_date(wanted["due_date"], self.today(campaign.timezone))
             if "manager" in wanted and wanted["manager"] != campaign.manager:
                 await self._check_manager_field(wanted["manager"])
-            self._check_contact_link(wanted.get("contact_link"))
+            rules.check_contact_link(wanted.get("contact_link"))
             changes = {
                 field: (getattr(campaign, field), value or None)
                 for field, value in wanted.items()
@@ -533,34 +222,31 @@ class CampaignService:
             if not changes:
                 return Edited(campaign=campaign, changes={})
             now = self.clock()
-            await store.update_fields(
-                conn,
-                campaign.number,
-                {k: new for k, (_, new) in changes.items()} | {"updated_at": now},
+            values = {k: new for k, (_, new) in changes.items()} | {"updated_at": now}
+            await store.update_fields(conn, campaign.number, values)
+            updated = campaign.model_copy(update=values)
+            before = {k: _plain(old) for k, (old, _) in changes.items()}
+            after = {k: _plain(new) for k, (_, new) in changes.items()}
+            event_id = await self._record(
+                conn, updated, actor, "edited", before=before, after=after
             )
-            updated = campaign.model_copy(
-                update={k: new for k, (_, new) in changes.items()} | {"updated_at": now}
-            )
-            await self._record(
+            told = await self._tell_channel(
                 conn,
                 updated,
-                actor,
-                "edited",
-                before={k: _plain(old) for k, (old, _) in changes.items()},
-                after={k: _plain(new) for k, (_, new) in changes.items()},
+                NoticeKind.EDITED,
+                now,
+                event_id,
+                {"actor": actor, "before": before, "after": after},
             )
-        await self._tell_observers(updated, "edited")
+            if updated.channel and updated.channel != campaign.announce_channel:
+                # The campaign moved (or got) a channel: its live card follows it there.
+                told.append(notices.launch(updated.number, updated.channel, now))
+            await outbox.enqueue(conn, told)
+        await self._after_commit(updated, "edited", bool(told))
         return Edited(campaign=updated, changes=changes)
 
-    @staticmethod
-    def _require_active(campaign: Campaign, action: str) -> None:
-        if campaign.state is not CampaignState.ACTIVE:
-            raise Conflict(
-                f"Campaign #{campaign.id} “{campaign.name}” is closed; reopen it to {action} it."
-            )
-
     async def close(self, actor: str, reference: str) -> Campaign:
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
             await self._require_manager(actor, campaign, "close")
             if campaign.state is CampaignState.CLOSED:
@@ -569,14 +255,18 @@ class CampaignService:
             values = {"state": CampaignState.CLOSED, "closed_at": now, "updated_at": now}
             await store.update_fields(conn, campaign.number, values)
             closed = campaign.model_copy(update=values)
-            await self._record(
+            event_id = await self._record(
                 conn, closed, actor, "closed", before={"state": "active"}, after={"state": "closed"}
             )
-        await self._tell_observers(closed, "closed")
+            told = await self._tell_channel(
+                conn, closed, NoticeKind.CLOSED, now, event_id, {"actor": actor}
+            )
+            await outbox.enqueue(conn, told)
+        await self._after_commit(closed, "closed", bool(told))
         return closed
 
     async def reopen(self, actor: str, reference: str) -> Campaign:
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
             await self._require_manager(actor, campaign, "reopen")
             if campaign.state is CampaignState.ACTIVE:
@@ -586,7 +276,7 @@ class CampaignService:
             values = {"state": CampaignState.ACTIVE, "closed_at": None, "updated_at": now}
             await store.update_fields(conn, campaign.number, values)
             reopened = campaign.model_copy(update=values)
-            await self._record(
+            event_id = await self._record(
                 conn,
                 reopened,
                 actor,
@@ -594,12 +284,16 @@ class CampaignService:
                 before={"state": "closed"},
                 after={"state": "active"},
             )
-        await self._tell_observers(reopened, "reopened")
+            told = await self._tell_channel(
+                conn, reopened, NoticeKind.REOPENED, now, event_id, {"actor": actor}
+            )
+            await outbox.enqueue(conn, told)
+        await self._after_commit(reopened, "reopened", bool(told))
         return reopened
 
     async def delete(self, actor: str, reference: str, *, confirm_name: str) -> Campaign:
         """Delete for good; the caller must type the campaign's name to confirm."""
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
             await self._require_security_manager(actor, "delete campaigns")
             if confirm_name.strip() != campaign.name:
@@ -608,18 +302,90 @@ class CampaignService:
                     field="confirm_name",
                 )
             await store.delete_campaign(conn, campaign.number)
-            await self._record(
+            event_id = await self._record(
                 conn,
                 campaign,
                 actor,
                 "deleted",
                 before={"name": campaign.name, "alerts": campaign.alert_count},
             )
-        await self._tell_observers(campaign, "deleted")
+            told = []
+            if campaign.channel:
+                told.append(
+                    notices.announcement(
+                        NoticeKind.DELETED,
+                        campaign.number,
+                        campaign.channel,
+                        self.clock(),
+                        event_id=event_id,
+                        payload={"actor": actor, "name": campaign.name},
+                    )
+                )
+            await outbox.enqueue(conn, told)
+        await self._after_commit(campaign, "deleted", bool(told))
         return campaign
 
+    async def request_report(self, actor: str, campaign: Campaign, channel: str) -> Notice:
+        """Post the progress report in a channel: only the manager or a security manager may."""
+        await self._require_manager(actor, campaign, "post the report of")
+        notice = notices.report(campaign.number, channel, self.clock(), actor)
+        async with write_transaction(self.engine) as conn:
+            await outbox.enqueue(conn, [notice])
+        await self._after_commit(campaign, "reported", True)
+        return notice
+
+    async def alerts_changed(self, alert_ids: Sequence[int]) -> None:
+        """Alerts moved (a webhook, a sync): bring the affected campaigns' live cards up to date."""
+        now = self.clock()
+        wrote = False
+        async with write_transaction(self.engine) as conn:
+            for campaign_id in await store.active_with_alerts(conn, alert_ids):
+                campaign = await store.get(conn, campaign_id)
+                if campaign is None or not await self._card_needs_refresh(conn, campaign):
+                    continue
+                channel = campaign.announce_channel or campaign.channel
+                refresh = notices.card_refresh(campaign_id, channel, now)
+                wrote |= bool(await outbox.enqueue(conn, [refresh]))
+        if wrote and self.notices_written is not None:
+            self.notices_written()
+
+    async def _tell_channel(
+        self,
+        conn: AsyncConnection,
+        campaign: Campaign,
+        kind: NoticeKind,
+        now: datetime,
+        event_id: int,
+        payload: dict[str, Any],
+    ) -> list[Notice]:
+        """The announcement in the campaign's channel, and a refresh of its live card."""
+        told: list[Notice] = []
+        if campaign.channel:
+            told.append(
+                notices.announcement(
+                    kind, campaign.number, campaign.channel, now, event_id=event_id, payload=payload
+                )
+            )
+        if await self._card_needs_refresh(conn, campaign):
+            channel = campaign.announce_channel or campaign.channel
+            told.append(notices.card_refresh(campaign.number, channel, now))
+        return told
+
+    @staticmethod
+    async def _card_needs_refresh(conn: AsyncConnection, campaign: Campaign) -> bool:
+        """A posted card, or one being posted right now (it may show the old state), gets one
+        refresh; none while one already waits, and none while the launch itself still waits (it
+        will show the state as it is when it goes out)."""
+        if await outbox.has_pending(conn, NoticeKind.CARD, campaign.number):
+            return False
+        return bool(campaign.announce_ts) or await outbox.has_pending(
+            conn, NoticeKind.LAUNCH, campaign.number, states=(NoticeState.SENDING,)
+        )
+
+    # -- assignment ------------------------------------------------------------------------
+
     async def find_alert(self, conn: AsyncConnection, campaign: Campaign, reference: str) -> Alert:
-        ref = parse_alert_ref(reference)
+        ref = rules.parse_alert_ref(reference)
         found = await alert_store.find(conn, ref)
         if not found:
             raise NotFound(f"There is no alert {reference}.")
@@ -637,9 +403,9 @@ class CampaignService:
         self, actor: str, reference: str, alert_reference: str, assignee: str
     ) -> tuple[Campaign, Alert]:
         """Assign an alert of an active campaign; GitHub's write-access check has the last word."""
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
-            self._require_active(campaign, "assign alerts in")
+            rules.require_active(campaign, "assign alerts in")
             if assignee != actor:
                 await self._require_manager(actor, campaign, "assign others in")
             alert = await self.find_alert(conn, campaign, alert_reference)
@@ -669,15 +435,15 @@ class CampaignService:
                 before={"assignee": before.assignee} if before else None,
                 after={"assignee": assignee},
             )
-        await self._tell_observers(campaign, "assigned")
+        await self._after_commit(campaign, "assigned", False)
         return campaign, alert
 
     async def unassign(
         self, actor: str, reference: str, alert_reference: str
     ) -> tuple[Campaign, Alert, str]:
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
-            self._require_active(campaign, "unassign alerts in")
+            rules.require_active(campaign, "unassign alerts in")
             alert = await self.find_alert(conn, campaign, alert_reference)
             current = await store.get_assignment(conn, campaign.number, alert.id or 0)
             if current is None:
@@ -694,7 +460,7 @@ class CampaignService:
                 subject=alert.reference,
                 before={"assignee": current.assignee},
             )
-        await self._tell_observers(campaign, "unassigned")
+        await self._after_commit(campaign, "unassigned", False)
         return campaign, alert, current.assignee
 
     async def _record(
@@ -707,8 +473,8 @@ class CampaignService:
         subject: str | None = None,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
-    ) -> None:
-        await events.add(
+    ) -> int:
+        return await events.add(
             conn,
             Event(
                 campaign_id=campaign.id,
@@ -723,7 +489,7 @@ class CampaignService:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly values for the audit trail."""
+    """JSON-friendly values for the audit trail and the notices."""
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value

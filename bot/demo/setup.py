@@ -12,7 +12,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CLI_ACTOR, AdminList, CampaignService, CreateRequest
+from bot.campaigns.ports import CLI_ACTOR, AdminList
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.core.clock import system_clock
 from bot.core.models import FixLink
 from bot.core.settings import Settings

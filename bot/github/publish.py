@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CampaignService
 from bot.core.models import AlertKind, Campaign
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubError, GitHubNotFound
+from store import campaigns as campaign_store
 from store import identities, inventory
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,10 @@ log = logging.getLogger(__name__)
 class GitHubPublisher:
     """A `CampaignObserver` that keeps GitHub's copy of each code-scanning campaign."""
 
-    def __init__(
-        self, engine: AsyncEngine, client: GitHubClient, org: str, campaigns: CampaignService
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, client: GitHubClient, org: str) -> None:
         self.engine = engine
         self.client = client
         self.org = org
-        self.campaigns = campaigns
 
     async def campaign_changed(self, campaign: Campaign, action: str) -> None:
         if campaign.kind is not AlertKind.CODE:
@@ -95,7 +92,10 @@ class GitHubPublisher:
             for repository_id, numbers in sorted(grouped.items(), key=lambda item: item[0] or 0)
         ]
         published = await self.client.create_campaign(self.org, body)
-        await self.campaigns.remember_github_number(campaign, int(published["number"]))
+        async with self.engine.begin() as conn:
+            await campaign_store.update_fields(
+                conn, campaign.number, {"github_number": int(published["number"])}
+            )
         log.info("campaign #%s published to GitHub as %s", campaign.id, published["number"])
 
     async def _fields(self, campaign: Campaign) -> dict[str, Any]:

@@ -9,11 +9,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.campaigns.service import CampaignService
-from bot.core.tasks import TaskTracker
-from bot.notify import Announcer
-from commands import blocks
-from commands.blocks import AlertPage, CreateModalMeta
+from bot.services import Services
+from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
+from commands.campaigns.modal_views import (
+    CreateModalMeta,
+    content_modal,
+    create_modal,
+    edit_modal,
+    loading_modal,
+)
+from commands.campaigns.views import campaign_view
 from commands.shared import ids
+from commands.shared.blocks import escape
 from commands.shared.context import SlackContext, listener
 
 DEFAULT_DUE = timedelta(days=30)
@@ -24,12 +31,7 @@ async def show(ctx: SlackContext, text: str, content: list[dict[str, Any]], titl
     if ctx.respond is not None and ctx.body.get("response_url"):
         await ctx.respond(text=text, blocks=content, replace_original=True)
         return
-    modal = {
-        "type": "modal",
-        "title": blocks.plain(title, 24),
-        "close": blocks.plain("Close", 24),
-        "blocks": content[: blocks.VIEW_BLOCKS],
-    }
+    modal = content_modal(title, content)
     if ctx.view and ctx.view.get("type") == "modal":
         await ctx.client.views_push(trigger_id=ctx.trigger_id, view=modal)
     else:
@@ -37,9 +39,8 @@ async def show(ctx: SlackContext, text: str, content: list[dict[str, Any]], titl
 
 
 class CampaignButtons:
-    def __init__(self, campaigns: CampaignService, announcer: Announcer) -> None:
+    def __init__(self, campaigns: CampaignService) -> None:
         self.campaigns = campaigns
-        self.announcer = announcer
 
     async def view_campaign(self, ctx: SlackContext) -> None:
         campaign = await self.campaigns.resolve(ctx.action.get("value", ""))
@@ -47,7 +48,7 @@ class CampaignButtons:
         await show(
             ctx,
             f"Campaign #{campaign.id}",
-            blocks.campaign_view(campaign, progress),
+            campaign_view(campaign, progress),
             f"Campaign #{campaign.id}",
         )
 
@@ -59,12 +60,12 @@ class CampaignButtons:
             repository=page.repository,
             status=page.status,
             offset=page.offset,
-            limit=blocks.ALERTS_PER_PAGE,
+            limit=ALERTS_PER_PAGE,
         )
         await show(
             ctx,
             f"Alerts of campaign #{campaign.id}",
-            blocks.alert_list(campaign, items, total, page),
+            alert_list(campaign, items, total, page),
             f"Campaign #{campaign.id}",
         )
 
@@ -77,25 +78,16 @@ class CampaignButtons:
                 f"use `/campaign report {campaign.id} #channel`."
             )
             return
-        await self.announcer.report(campaign, channel)
-        await ctx.tell(f"Posted the progress of #{campaign.id} in <#{channel}>.")
+        await self.campaigns.request_report(ctx.user_id, campaign, channel)
+        await ctx.tell(f"Posting the progress of #{campaign.id} in <#{channel}>.")
 
     async def close(self, ctx: SlackContext) -> None:
         closed = await self.campaigns.close(ctx.user_id, ctx.action.get("value", ""))
-        await self._done(ctx, f"Closed campaign #{closed.id} {blocks.escape(closed.name)}.")
-        await self.announcer.say(
-            closed, f"<@{ctx.user_id}> closed campaign *#{closed.id} {blocks.escape(closed.name)}*."
-        )
-        await self.announcer.refresh(closed)
+        await self._done(ctx, f"Closed campaign #{closed.id} {escape(closed.name)}.")
 
     async def reopen(self, ctx: SlackContext) -> None:
         reopened = await self.campaigns.reopen(ctx.user_id, ctx.action.get("value", ""))
-        await self._done(ctx, f"Reopened campaign #{reopened.id} {blocks.escape(reopened.name)}.")
-        await self.announcer.say(
-            reopened,
-            f"<@{ctx.user_id}> reopened campaign *#{reopened.id} {blocks.escape(reopened.name)}*.",
-        )
-        await self.announcer.refresh(reopened)
+        await self._done(ctx, f"Reopened campaign #{reopened.id} {escape(reopened.name)}.")
 
     async def cancel(self, ctx: SlackContext) -> None:
         await self._done(ctx, "Nothing changed.")
@@ -107,16 +99,14 @@ class CampaignButtons:
             await ctx.tell(text)
 
     async def open_create(self, ctx: SlackContext) -> None:
-        if not await self.campaigns.directory.is_security_manager(ctx.user_id):
-            await ctx.tell("Only security managers can create campaigns.")
-            return
+        await self.campaigns.check_can_create(ctx.user_id)
         template = (
             ctx.action.get("value") if ctx.action.get("action_id") == ids.USE_TEMPLATE else None
         )
         due = self.campaigns.clock().date() + DEFAULT_DUE
         await ctx.client.views_open(
             trigger_id=ctx.trigger_id,
-            view=blocks.create_modal(
+            view=create_modal(
                 CreateModalMeta(channel=ctx.channel_id),
                 template=template,
                 manager=ctx.user_id,
@@ -126,18 +116,19 @@ class CampaignButtons:
 
     async def open_edit(self, ctx: SlackContext) -> None:
         opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=blocks.loading_modal("Edit campaign")
+            trigger_id=ctx.trigger_id, view=loading_modal("Edit campaign")
         )
         campaign = await self.campaigns.resolve(ctx.action.get("value", ""))
         await self.campaigns.check_can_edit(ctx.user_id, campaign)
         await ctx.client.views_update(
             view_id=opened["view"]["id"],
             hash=opened["view"]["hash"],
-            view=blocks.edit_modal(campaign),
+            view=edit_modal(campaign),
         )
 
 
-def register(app: AsyncApp, tasks: TaskTracker, buttons: CampaignButtons) -> None:
+def register(app: AsyncApp, services: Services) -> None:
+    buttons, tasks = CampaignButtons(services.campaigns), services.tasks
     app.action(ids.VIEW_CAMPAIGN)(listener(buttons.view_campaign, tasks))
     app.action(ids.EXPAND_REPOSITORY)(listener(buttons.alert_page, tasks))
     app.action(re.compile(f"^{ids.ALERT_PAGE}(:.*)?$"))(listener(buttons.alert_page, tasks))

@@ -6,13 +6,28 @@ from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.core.errors import CampaignError, PermissionDenied
-from bot.core.tasks import TaskTracker
-from bot.notify import Announcer
+from bot.core.errors import CampaignError
 from bot.services import Services
-from commands import blocks
-from commands.blocks import AlertPage, CreateModalMeta
+from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
+from commands.campaigns.modal_views import (
+    CreateModalMeta,
+    create_modal,
+    delete_modal,
+    edit_modal,
+    loading_modal,
+    message_modal,
+)
 from commands.campaigns.parsing import Command, parse_command
+from commands.campaigns.views import (
+    campaign_list,
+    campaign_view,
+    confirm_state_change,
+    help_blocks,
+    preview_blocks,
+    preview_text,
+    report_blocks,
+    templates_blocks,
+)
 from commands.shared import ids
 from commands.shared.context import SlackContext, listener
 
@@ -20,10 +35,9 @@ DEFAULT_DUE = timedelta(days=30)
 
 
 class CampaignCommands:
-    def __init__(self, services: Services, announcer: Announcer) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
         self.campaigns = services.campaigns
-        self.announcer = announcer
 
     async def handle(self, ctx: SlackContext) -> None:
         """Route one `/campaign …` to its subcommand."""
@@ -46,16 +60,15 @@ class CampaignCommands:
     async def help(self, ctx: SlackContext, command: Command) -> None:
         await ctx.tell(
             command.note or "Security campaigns: /campaign subcommands",
-            blocks.help_blocks(command.note),
+            help_blocks(command.note),
         )
 
     async def new(self, ctx: SlackContext, command: Command) -> None:
         """Open the form first (the trigger expires in 3 s), then fill in the preview."""
-        if not await self.campaigns.directory.is_security_manager(ctx.user_id):
-            raise PermissionDenied("Only security managers can create campaigns.")
+        await self.campaigns.check_can_create(ctx.user_id)
         meta = CreateModalMeta(channel=ctx.channel_id)
         due = self.services.clock().date() + DEFAULT_DUE
-        view = blocks.create_modal(
+        view = create_modal(
             meta,
             query=command.query,
             template=command.template,
@@ -68,7 +81,7 @@ class CampaignCommands:
             return
         try:
             preview = await self.campaigns.preview(query)
-            updated = blocks.create_modal(
+            updated = create_modal(
                 meta,
                 query=command.query,
                 template=command.template,
@@ -77,7 +90,7 @@ class CampaignCommands:
                 due_default=due,
             )
         except CampaignError as exc:
-            updated = blocks.create_modal(
+            updated = create_modal(
                 meta,
                 query=command.query,
                 template=command.template,
@@ -95,7 +108,7 @@ class CampaignCommands:
         )
         progresses = await self.campaigns.progress_many(found)
         await ctx.tell(
-            f"{len(found)} campaigns", blocks.campaign_list(found, progresses, command.list_scope)
+            f"{len(found)} campaigns", campaign_list(found, progresses, command.list_scope)
         )
 
     async def show(self, ctx: SlackContext, command: Command) -> None:
@@ -108,22 +121,22 @@ class CampaignCommands:
                 campaign,
                 repository=page.repository,
                 status=page.status,
-                limit=blocks.ALERTS_PER_PAGE,
+                limit=ALERTS_PER_PAGE,
             )
             await ctx.tell(
                 f"Alerts of campaign #{campaign.id}",
-                blocks.alert_list(campaign, items, total, page),
+                alert_list(campaign, items, total, page),
             )
             return
         progress = await self.campaigns.progress(campaign)
         await ctx.tell(
-            f"Campaign #{campaign.id} {campaign.name}", blocks.campaign_view(campaign, progress)
+            f"Campaign #{campaign.id} {campaign.name}", campaign_view(campaign, progress)
         )
 
     async def edit(self, ctx: SlackContext, command: Command) -> None:
         """Open a loading modal at once, then fill it with the campaign (open first, update)."""
         opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=blocks.loading_modal("Edit campaign")
+            trigger_id=ctx.trigger_id, view=loading_modal("Edit campaign")
         )
         campaign = await self.campaigns.resolve(command.campaign or "")
         try:
@@ -131,71 +144,69 @@ class CampaignCommands:
         except CampaignError:
             await ctx.client.views_update(
                 view_id=opened["view"]["id"],
-                view=_message_modal("Edit campaign", f"You can't edit campaign #{campaign.id}."),
+                view=message_modal("Edit campaign", f"You can't edit campaign #{campaign.id}."),
             )
             raise
         await ctx.client.views_update(
             view_id=opened["view"]["id"],
             hash=opened["view"]["hash"],
-            view=blocks.edit_modal(campaign),
+            view=edit_modal(campaign),
         )
 
     async def close(self, ctx: SlackContext, command: Command) -> None:
         campaign = await self.campaigns.resolve(command.campaign or "")
         await self.campaigns.check_can_change_state(ctx.user_id, campaign, closing=True)
         await ctx.tell(
-            f"Close campaign #{campaign.id}?", blocks.confirm_state_change(campaign, closing=True)
+            f"Close campaign #{campaign.id}?", confirm_state_change(campaign, closing=True)
         )
 
     async def reopen(self, ctx: SlackContext, command: Command) -> None:
         campaign = await self.campaigns.resolve(command.campaign or "")
         await self.campaigns.check_can_change_state(ctx.user_id, campaign, closing=False)
         await ctx.tell(
-            f"Reopen campaign #{campaign.id}?", blocks.confirm_state_change(campaign, closing=False)
+            f"Reopen campaign #{campaign.id}?", confirm_state_change(campaign, closing=False)
         )
 
     async def delete(self, ctx: SlackContext, command: Command) -> None:
         opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=blocks.loading_modal("Delete campaign")
+            trigger_id=ctx.trigger_id, view=loading_modal("Delete campaign")
         )
         campaign = await self.campaigns.resolve(command.campaign or "")
-        if not await self.campaigns.directory.is_security_manager(ctx.user_id):
+        try:
+            await self.campaigns.check_can_delete(ctx.user_id)
+        except CampaignError as exc:
             await ctx.client.views_update(
-                view_id=opened["view"]["id"],
-                view=_message_modal("Delete campaign", "Only security managers can delete."),
+                view_id=opened["view"]["id"], view=message_modal("Delete campaign", exc.message)
             )
-            raise PermissionDenied("Only security managers can delete campaigns.")
+            raise
         await ctx.client.views_update(
             view_id=opened["view"]["id"],
             hash=opened["view"]["hash"],
-            view=blocks.delete_modal(campaign, ctx.channel_id),
+            view=delete_modal(campaign, ctx.channel_id),
         )
 
     async def templates(self, ctx: SlackContext, command: Command) -> None:
-        await ctx.tell("Campaign templates", blocks.templates_blocks())
+        await ctx.tell("Campaign templates", templates_blocks())
 
     async def preview(self, ctx: SlackContext, command: Command) -> None:
         result = await self.campaigns.preview(command.query or "")
-        await ctx.tell(blocks.preview_text(result), blocks.preview_blocks(result))
+        await ctx.tell(preview_text(result), preview_blocks(result))
 
     async def report(self, ctx: SlackContext, command: Command) -> None:
         campaign = await self.campaigns.resolve(command.campaign or "")
         channel = command.channel or campaign.channel or ctx.channel_id
         if not channel:
             raise CampaignError("Name a channel: `/campaign report CAMPAIGN #channel`.")
-        await self.announcer.report(campaign, channel)
-        await ctx.tell(f"Posted the progress of #{campaign.id} in <#{channel}>.")
+        if not await self.campaigns.may_manage(ctx.user_id, campaign):
+            # Only the manager or a security manager posts in a channel; others see it privately.
+            progress = await self.campaigns.progress(campaign)
+            await ctx.tell(
+                f"Progress of campaign #{campaign.id}", report_blocks(campaign, progress)
+            )
+            return
+        await self.campaigns.request_report(ctx.user_id, campaign, channel)
+        await ctx.tell(f"Posting the progress of #{campaign.id} in <#{channel}>.")
 
 
-def _message_modal(title: str, text: str) -> dict[str, object]:
-    return {
-        "type": "modal",
-        "callback_id": ids.LOADING_MODAL,
-        "title": blocks.plain(title, 24),
-        "close": blocks.plain("Close", 24),
-        "blocks": [blocks.section(f":warning: {text}")],
-    }
-
-
-def register(app: AsyncApp, tasks: TaskTracker, commands: CampaignCommands) -> None:
-    app.command(ids.COMMAND)(listener(commands.handle, tasks))
+def register(app: AsyncApp, services: Services) -> None:
+    app.command(ids.COMMAND)(listener(CampaignCommands(services).handle, services.tasks))

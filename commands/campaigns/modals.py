@@ -9,14 +9,14 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 
-from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.campaigns.requests import CreateRequest, EditRequest
+from bot.campaigns.service import CampaignService
 from bot.core import templates
 from bot.core.errors import CampaignError
-from bot.core.tasks import TaskTracker
-from bot.notify import Announcer
-from commands import blocks
-from commands.blocks import CampaignMeta, CreateModalMeta
+from bot.services import Services
+from commands.campaigns.modal_views import CampaignMeta, CreateModalMeta, create_modal
 from commands.shared import ids
+from commands.shared.blocks import escape
 from commands.shared.context import SlackContext, listener
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,8 @@ def edit_request(view: dict[str, Any]) -> EditRequest:
 
 
 class Modals:
-    def __init__(self, campaigns: CampaignService, announcer: Announcer) -> None:
+    def __init__(self, campaigns: CampaignService) -> None:
         self.campaigns = campaigns
-        self.announcer = announcer
 
     async def preview(self, ctx: SlackContext) -> None:
         """The Preview button: update the modal in place, keeping what was typed."""
@@ -106,7 +105,7 @@ class Modals:
             except CampaignError as exc:
                 kwargs["preview_error"] = exc.message
         await ctx.client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=blocks.create_modal(meta, **kwargs)
+            view_id=view["id"], hash=view.get("hash"), view=create_modal(meta, **kwargs)
         )
 
     async def submit_create(self, ctx: SlackContext) -> None:
@@ -118,11 +117,9 @@ class Modals:
         if created.replayed:
             return
         campaign = created.campaign
-        if campaign.channel:
-            await self.announcer.launch(campaign)
         left = f" {created.left_out} alerts were left out." if created.left_out else ""
         text = (
-            f":rocket: Campaign *#{campaign.id} {blocks.escape(campaign.name)}* is live with "
+            f":rocket: Campaign *#{campaign.id} {escape(campaign.name)}* is live with "
             f"{campaign.alert_count} alerts.{left}"
         )
         where = meta.channel or campaign.channel
@@ -130,16 +127,10 @@ class Modals:
             await ctx.client.chat_postEphemeral(channel=where, user=ctx.user_id, text=text)
 
     async def submit_edit(self, ctx: SlackContext) -> None:
+        """Save the changes; the service tells the channel and refreshes the live card."""
         meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
-        edited = await self.campaigns.edit(ctx.user_id, str(meta.campaign), edit_request(ctx.view))
+        await self.campaigns.edit(ctx.user_id, str(meta.campaign), edit_request(ctx.view))
         await ctx.ack()
-        if not edited.changes:
-            return
-        campaign = edited.campaign
-        await self.announcer.say(
-            campaign, blocks.edit_announcement(campaign, edited.changes, ctx.user_id)
-        )
-        await self.announcer.refresh(campaign)
 
     async def submit_delete(self, ctx: SlackContext) -> None:
         meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
@@ -149,19 +140,16 @@ class Modals:
             confirm_name=state_value(ctx.view, ids.CONFIRM_NAME) or "",
         )
         await ctx.ack()
-        await self.announcer.say(
-            deleted,
-            f"<@{ctx.user_id}> deleted campaign #{deleted.id} {blocks.escape(deleted.name)}.",
-        )
         if meta.channel:
             await ctx.client.chat_postEphemeral(
                 channel=meta.channel,
                 user=ctx.user_id,
-                text=f"Deleted campaign #{deleted.id} {blocks.escape(deleted.name)}.",
+                text=f"Deleted campaign #{deleted.id} {escape(deleted.name)}.",
             )
 
 
-def register(app: AsyncApp, tasks: TaskTracker, modals: Modals) -> None:
+def register(app: AsyncApp, services: Services) -> None:
+    modals, tasks = Modals(services.campaigns), services.tasks
     app.action(ids.PREVIEW_BUTTON)(listener(modals.preview, tasks))
     app.view(ids.CREATE_MODAL)(listener(modals.submit_create, tasks, ack_first=False))
     app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, tasks, ack_first=False))

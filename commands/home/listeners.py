@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.campaigns.service import CampaignService
-from bot.core.tasks import TaskTracker
-from commands import blocks
+from bot.services import Services
+from commands.home.views import home_view
 
 
 class Home:
@@ -17,7 +17,7 @@ class Home:
         self.campaigns = campaigns
 
     async def publish(self, user_id: str, client: AsyncWebClient) -> None:
-        manager = await self.campaigns.directory.is_security_manager(user_id)
+        manager = await self.campaigns.is_security_manager(user_id)
         found = (
             await self.campaigns.list_campaigns()
             if manager
@@ -25,7 +25,7 @@ class Home:
         )
         progresses = await self.campaigns.progress_many(found)
         await client.views_publish(
-            user_id=user_id, view=blocks.home_view(found, progresses, manager=manager)
+            user_id=user_id, view=home_view(found, progresses, manager=manager)
         )
 
     async def opened(self, event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -33,7 +33,9 @@ class Home:
             await self.publish(str(event["user"]), client)
 
 
-def register(app: AsyncApp, tasks: TaskTracker, home: Home) -> None:
+def register(app: AsyncApp, services: Services) -> None:
+    home, tasks = Home(services.campaigns), services.tasks
+
     async def app_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         tasks.track_current()
         await home.opened(event, client)

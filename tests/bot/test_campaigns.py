@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.campaigns.requests import CreateRequest, EditRequest
+from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
 from bot.core.models import Alert, AlertStatus, CampaignState
 from bot.core.settings import Settings

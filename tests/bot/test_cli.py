@@ -76,7 +76,7 @@ def test_create_prints_the_new_number(demo_database: Path) -> None:
         "--description",
         "Escape output.",
     )
-    assert code == 0 and out.strip() == "5"
+    assert code == 0 and out.strip() == "campaign #5: XSS"
     _, shown, _ = invoke("show", "XSS", "--json")
     assert json.loads(shown)["name"] == "XSS"
 

@@ -19,14 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.models import Alert, AlertKind, AlertRef
 from bot.demo import organization as demo
 from bot.github.payloads import SecretScanningAlert, repository_from_url
-from bot.ingest.importer import (
-    ImportFailed,
-    import_files,
-    parse_documents,
-    repository_from_uri,
-    security_severity_level,
-)
+from bot.ingest.errors import ImportFailed
+from bot.ingest.importer import import_files, parse_documents
 from bot.ingest.importer import write as write_batch
+from bot.ingest.sarif import repository_from_uri, security_severity_level
 from store import alerts, bulk, repositories, schema
 
 DATA = Path(__file__).parent.parent / "data"

@@ -9,22 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.models import AlertKind
-from bot.core.query.parser import (
+from bot.core.query.ast import BareWord, QualifierTerm, Query, QueryError, TimeRange
+from bot.core.query.cwe import cwe_spellings
+from bot.core.query.parser import parse
+from bot.core.query.qualifiers import (
     AUTOFIX_NOTE,
     EMPTY_QUERY,
     KNOWN_QUALIFIERS,
     QUALIFIERS,
     RESOLUTION_VALUES,
     SEVERITY_VALUES,
-    BareWord,
-    QualifierTerm,
-    Query,
-    QueryError,
-    TimeRange,
-    cwe_spellings,
-    parse,
-    time_range,
 )
+from bot.core.query.times import time_range
 
 CODE = frozenset({AlertKind.CODE})
 SECRET = frozenset({AlertKind.SECRET})

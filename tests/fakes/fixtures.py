@@ -25,7 +25,7 @@ import pytest
 
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings
-from bot.runtime.app import serve
+from bot.runtime.lifespan import serve
 from tests.fakes.signing import SlackSigner
 from tests.fakes.slack import FakeSlack
 

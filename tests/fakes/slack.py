@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +114,10 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
-        self._ts = itertools.count(1)
+        self._last_micros = 0
         self._dms: dict[str, str] = {}
+        self._pace: tuple[float, int] | None = None
+        self._last_post: dict[str, float] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -226,6 +229,23 @@ class FakeSlack:
         """The next `times` calls of `method` get a bare HTTP error status (5xx tests)."""
         self._add_fault(method, _Fault("status", times, status))
 
+    def pace(self, per_second: float = 1.0, retry_after: int = 1) -> None:
+        """Enforce Slack's pacing of chat.postMessage: a post to a channel less than
+        1/`per_second` s after the last accepted one gets HTTP 429 with `Retry-After`."""
+        self._pace = (1.0 / per_second, retry_after)
+
+    def _paced_out(self, method: str, args: Json) -> bool:
+        if self._pace is None or method != "chat.postMessage":
+            return False
+        interval, _ = self._pace
+        channel = str(args.get("channel") or "")
+        now = asyncio.get_running_loop().time()
+        last = self._last_post.get(channel)
+        if last is not None and now - last < interval * 0.98:
+            return True
+        self._last_post[channel] = now
+        return False
+
     def delay(self, method: str, seconds: float) -> None:
         """Every call of `method` waits `seconds` before answering (a slow Slack)."""
         self._delays[method] = seconds
@@ -311,6 +331,10 @@ class FakeSlack:
         token = _bearer(request) or args.pop("token", None)
         if method in self._delays:
             await asyncio.sleep(self._delays[method])
+        if self._paced_out(method, args):
+            assert self._pace is not None
+            await self._record(SlackCall(method, args, token, status=429))
+            return _fault_response(_Fault("ratelimit", 1, "ratelimited", self._pace[1]))
         fault = self._take_fault(method)
         if fault is not None and fault.kind != "error":
             status = 429 if fault.kind == "ratelimit" else int(fault.value)
@@ -373,6 +397,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "usergroups.users.list": self._usergroup_users,
@@ -398,8 +423,10 @@ class FakeSlack:
         return {"url": f"ws{self.url.removeprefix('http')}/ws/{next(self._ids)}"}
 
     def _next_ts(self) -> str:
-        micros = 100 * next(self._ts)
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        """Wall-clock message timestamps, strictly increasing, as Slack's are."""
+        micros = max(int(time.time() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _channel_for_post(self, channel: str | None) -> str:
         if not channel:
@@ -530,6 +557,27 @@ class FakeSlack:
             already = users[0] in self._dms
             return {"channel": {"id": self.dm_channel(users[0])}, "already_open": already}
         return {"channel": {"id": f"G{next(self._ids):08d}"}}
+
+    def _conversations_history(self, args: Json) -> Json:
+        """Newest first; metadata only with `include_all_metadata`, as Slack does."""
+        channel = str(args.get("channel") or "")
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = sorted(
+            (
+                message
+                for (where, ts), message in self.messages.items()
+                if where == channel and float(ts) >= oldest
+            ),
+            key=lambda message: float(message["ts"]),
+            reverse=True,
+        )
+        shown = [
+            message if with_metadata else {k: v for k, v in message.items() if k != "metadata"}
+            for message in found[:limit]
+        ]
+        return {"messages": shown, "has_more": len(found) > limit}
 
     def _conversations_info(self, args: Json) -> Json:
         channel = args.get("channel", "")

@@ -20,13 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.core.settings import Settings
 from bot.github.auth import AppAuth
-from bot.github.client import (
-    ETagEntry,
-    GitHubClient,
-    MemoryETagStore,
-    Page,
-    has_write,
-)
+from bot.github.client import GitHubClient, MemoryETagStore, has_write
 from bot.github.errors import (
     GitHubAuthError,
     GitHubError,
@@ -37,6 +31,8 @@ from bot.github.errors import (
     GitHubUnavailable,
     GitHubValidationError,
 )
+from bot.github.http import Page
+from store.sync_state import ETagEntry
 from tests.fakes.github import FakeGitHub, Fault
 from tests.github.support import START, FakeTime, make_client
 

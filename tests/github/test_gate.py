@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CampaignService, CreateRequest
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError
 from bot.core.models import AlertKind, AlertRef, Campaign, Identity
 from bot.core.settings import Settings

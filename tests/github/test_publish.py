@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CampaignService, CreateRequest, EditRequest
+from bot.campaigns.requests import CreateRequest, EditRequest
+from bot.campaigns.service import CampaignService
 from bot.core.models import Campaign, Identity
 from bot.core.settings import Settings
 from bot.github.auth import TokenAuth
@@ -58,7 +59,7 @@ async def service(
             _env_file=None, campaign_admins=f"{ADMIN},{MANAGER}", github_publish_campaigns=True
         )
         svc = CampaignService(engine, settings, clock=time.clock)
-        svc.observers.append(GitHubPublisher(engine, client, "acme", svc))
+        svc.observers.append(GitHubPublisher(engine, client, "acme"))
         yield svc
 
 

@@ -15,13 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
-from bot.campaigns.service import CampaignService, CreateRequest
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.cli.main import app as cli
 from bot.core.models import AlertKind, AlertRef
 from bot.core.settings import Settings
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubAuthError, GitHubUnavailable
-from bot.github.sync import SyncReport, sync
+from bot.github.sync import sync
+from bot.github.sync_report import SyncReport
 from store import alerts, repositories, schema
 from store.engine import create_engine
 from store.migrate import upgrade

@@ -15,21 +15,20 @@ from typing import Any
 
 import aiohttp
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.campaigns.service import CampaignService, CreateRequest
+from bot.campaigns.requests import CreateRequest
+from bot.campaigns.service import CampaignService
 from bot.core.models import AlertKind, AlertRef, Campaign
 from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.references import Reference, branch_references, text_references
 from bot.github.sync import sync
 from bot.github.webhooks import Outcome, signature_ok
-from bot.notify import Announcer
 from store import alerts, deliveries, repositories, schema
 from store.engine import create_engine
-from tests.fakes.fixtures import ADMIN_ID, BOT_TOKEN, RunningApp, StartApp
+from tests.fakes.fixtures import ADMIN_ID, RunningApp, StartApp
 from tests.fakes.github import FakeGitHub
 from tests.fakes.signing import github_headers
 from tests.fakes.slack import FakeSlack
@@ -189,10 +188,8 @@ async def test_a_fixed_alert_moves_its_campaign_and_the_launch_message(
     hooks: Hooks, fake: FakeGitHub, fake_slack: FakeSlack
 ) -> None:
     service, campaign = await xss_campaign(hooks)
-    slack = AsyncWebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
-    await Announcer(slack, service).launch(campaign)
-    [launched] = await service.list_campaigns()
-    before = await service.progress(launched)
+    await fake_slack.wait_for("chat.postMessage")  # the launch card, from the outbox
+    before = await service.progress(campaign)
 
     fake.set_code_alert_state("web", 2, "fixed")
     outcome = await hooks.apply(
@@ -200,10 +197,11 @@ async def test_a_fixed_alert_moves_its_campaign_and_the_launch_message(
     )
 
     assert outcome.result.status == "processed"
-    after = await service.progress(launched)
+    after = await service.progress(campaign)
     assert (before.counts.open, before.counts.closed) == (4, 0)
     assert (after.counts.open, after.counts.closed) == (3, 1)
     [update] = await fake_slack.wait_for("chat.update")
+    [launched] = await service.list_campaigns()
     assert update.args["ts"] == launched.announce_ts and update.args["channel"] == CHANNEL
     alert = await find(hooks.engine, "acme/web", AlertKind.CODE, 2)
     assert (alert.state, alert.rule_id) == ("fixed", "js/xss")

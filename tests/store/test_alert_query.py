@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.models import AlertKind, AlertRef
-from bot.core.query.parser import AUTOFIX_NOTE, parse
+from bot.core.query.parser import parse
+from bot.core.query.qualifiers import AUTOFIX_NOTE
 from store import alerts, fix_links, repositories, schema
-from store.alert_query import breakdown, compile_query, count_selection, select_for_campaign
+from store.alert_filter import compile_query
+from store.alert_query import breakdown, count_selection, select_for_campaign
 from tests.builders import code_alert, repo, secret_alert
 from tests.conftest import NOW
 

@@ -1,0 +1,50 @@
+"""What the campaign domain needs from outside, as protocols; the runtime plugs in the real ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.models import Alert, Campaign
+
+CLI_ACTOR = "cli"
+"""The command line runs with the database owner's authority: it acts as a security manager."""
+
+
+class Directory(Protocol):
+    """Who is a security manager: CAMPAIGN_ADMINS, or members of the admin Slack user group."""
+
+    async def is_security_manager(self, user_id: str) -> bool: ...
+
+
+class AssigneeGate(Protocol):
+    """GitHub's say on assignments: write access, and the write-back of the assignee."""
+
+    async def check_and_write(self, alert: Alert, assignee: str | None) -> None: ...
+
+
+class CampaignObserver(Protocol):
+    """Told after a change is committed (publishing to GitHub, …).
+
+    `action` is one of created, edited, closed, reopened, deleted, assigned, unassigned.
+    An observer's failure is logged; it never undoes the committed change.
+    """
+
+    async def campaign_changed(self, campaign: Campaign, action: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class AdminList:
+    """A Directory from settings alone (the CLI, and the bot before Slack answers)."""
+
+    admins: frozenset[str]
+
+    async def is_security_manager(self, user_id: str) -> bool:
+        return user_id == CLI_ACTOR or user_id in self.admins
+
+
+class NoGitHub:
+    """Without GitHub connected, assignments stay local and nobody's access is checked."""
+
+    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
+        del alert, assignee

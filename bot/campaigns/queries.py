@@ -1,0 +1,195 @@
+"""The read side of campaigns: find one, list them, their progress and alerts, previews.
+
+Reads open their own connection unless handed one, so a mutation can resolve inside its write
+transaction and every other caller stays a one-liner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.campaigns.ports import AdminList, Directory
+from bot.core import progress as progress_math
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import CampaignError, NotFound
+from bot.core.models import (
+    AlertStatus,
+    Campaign,
+    CampaignAlert,
+    CampaignState,
+    Event,
+    Progress,
+    Selection,
+)
+from bot.core.query.parser import Query, QueryError, parse
+from bot.core.settings import Settings
+from store import alert_query, events, identities
+from store import campaigns as store
+
+
+class Preview(BaseModel):
+    selection: Selection
+    notes: list[str]
+    breakdown: alert_query.Breakdown
+
+
+class CampaignQueries:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        *,
+        directory: Directory | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.directory: Directory = directory or AdminList(settings.admin_ids)
+        self.clock = clock
+
+    def today(self, timezone: str | None = None) -> date:
+        zone = ZoneInfo(timezone or self.settings.campaign_timezone)
+        return self.clock().astimezone(zone).date()
+
+    async def is_security_manager(self, user_id: str) -> bool:
+        return await self.directory.is_security_manager(user_id)
+
+    async def may_manage(self, actor: str, campaign: Campaign) -> bool:
+        """The campaign's manager or a security manager: who may edit, close and post for it."""
+        return actor == campaign.manager or await self.directory.is_security_manager(actor)
+
+    @staticmethod
+    def parse_query(text: str) -> Query:
+        try:
+            return parse(text)
+        except QueryError as exc:
+            raise CampaignError(str(exc), field="query") from exc
+
+    async def preview(self, text: str) -> Preview:
+        """What a filter selects and whether it looks like a big campaign."""
+        query = self.parse_query(text)
+        now = self.clock()
+        async with self.engine.connect() as conn:
+            breakdown = await alert_query.breakdown(conn, query, now=now)
+        counts = breakdown.counts
+        limit = self.settings.max_campaign_alerts
+        big = (
+            counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories
+        )
+        kept = min(counts.alerts, limit)
+        selection = Selection(
+            query=text,
+            alerts=counts.alerts,
+            repositories=counts.repositories,
+            code=counts.code,
+            secret=counts.secret,
+            big=big,
+            kept=kept,
+            left_out=counts.alerts - kept,
+        )
+        return Preview(selection=selection, notes=list(query.notes), breakdown=breakdown)
+
+    async def resolve(self, reference: str, conn: AsyncConnection | None = None) -> Campaign:
+        """A campaign by number (`3`, `#3`) or by a unique prefix of its name."""
+        if conn is None:
+            async with self.engine.connect() as own:
+                return await self.resolve(reference, own)
+        text = reference.strip()
+        if not text:
+            raise CampaignError("name a campaign: its number (#3) or the start of its name")
+        number = text.removeprefix("#")
+        if number.isdigit():
+            found = await store.get(conn, int(number))
+            if found is None:
+                raise NotFound(f"There is no campaign #{number}. `/campaign list` shows them.")
+            return found
+        matches = await store.by_name_prefix(conn, text)
+        exact = [campaign for campaign in matches if campaign.name.lower() == text.lower()]
+        if len(exact) == 1:
+            return exact[0]
+        if not matches:
+            raise NotFound(f"No campaign's name starts with “{text}”.")
+        if len(matches) > 1:
+            names = ", ".join(f"#{m.id} {m.name}" for m in matches[:5])
+            raise CampaignError(f"“{text}” matches several campaigns: {names}. Use the number.")
+        return matches[0]
+
+    async def get(self, number: int) -> Campaign | None:
+        async with self.engine.connect() as conn:
+            return await store.get(conn, number)
+
+    async def list_campaigns(
+        self, *, include_closed: bool = False, only_closed: bool = False
+    ) -> list[Campaign]:
+        states: list[CampaignState] | None = [CampaignState.ACTIVE]
+        if only_closed:
+            states = [CampaignState.CLOSED]
+        elif include_closed:
+            states = None
+        async with self.engine.connect() as conn:
+            return await store.list_campaigns(conn, states)
+
+    async def progress(self, campaign: Campaign) -> Progress:
+        return (await self.progress_many([campaign]))[0]
+
+    async def progress_many(self, campaigns: Sequence[Campaign]) -> list[Progress]:
+        """Progress of several campaigns in a handful of grouped queries, not one per campaign."""
+        if not campaigns:
+            return []
+        ids = [campaign.number for campaign in campaigns]
+        since = self.clock() - timedelta(days=progress_math.BURN_WINDOW_DAYS + 1)
+        async with self.engine.connect() as conn:
+            counts = await store.status_counts(conn, ids)
+            closed = await store.closed_dates(conn, ids, since)
+            repos = await store.repository_counts(conn, ids)
+        return [
+            progress_math.compute(
+                campaign_id=campaign.number,
+                counts=counts[campaign.number],
+                repositories=repos[campaign.number],
+                closed_dates=closed[campaign.number],
+                due=campaign.due_date,
+                today=self.today(campaign.timezone),
+            )
+            for campaign in campaigns
+        ]
+
+    async def alerts(
+        self,
+        campaign: Campaign,
+        *,
+        repository: str | None = None,
+        status: AlertStatus | None = None,
+        assignee: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> tuple[list[CampaignAlert], int]:
+        async with self.engine.connect() as conn:
+            return await store.campaign_alerts(
+                conn,
+                campaign.number,
+                repository=repository,
+                status=status,
+                assignee=assignee,
+                offset=offset,
+                limit=limit,
+            )
+
+    async def for_user(self, user_id: str) -> list[Campaign]:
+        """Active campaigns that touch the repositories a user works on."""
+        async with self.engine.connect() as conn:
+            identity = await identities.get(conn, user_id)
+            ids = await store.active_campaigns_for_user(
+                conn, user_id, identity.github_login if identity else None
+            )
+            found = [await store.get(conn, campaign_id) for campaign_id in ids]
+        return [campaign for campaign in found if campaign is not None]
+
+    async def history(self, campaign: Campaign) -> list[Event]:
+        async with self.engine.connect() as conn:
+            return await events.for_campaign(conn, campaign.number)

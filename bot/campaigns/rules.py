@@ -1,0 +1,81 @@
+"""The field rules of ARCHITECTURE §4 as pure checks: they raise `CampaignError` on their field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.core.errors import CampaignError, Conflict
+from bot.core.models import AlertKind, AlertRef, Campaign, CampaignState
+
+NAME_MAX = 50
+DESCRIPTION_MAX = 255
+
+ALERT_REF = re.compile(r"^(?P<repo>[\w.\-]+(?:/[\w.\-]+)?)#(?P<kind>code|secret)-(?P<number>\d+)$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def parse_alert_ref(text: str) -> AlertRef:
+    """`OWNER/REPO#code-12` or `REPO#secret-7` → AlertRef, or a message saying what is expected."""
+    match = ALERT_REF.match(text.strip())
+    if match is None:
+        raise CampaignError(
+            f"“{text}” is not an alert reference: write OWNER/REPO#code-12 or REPO#secret-7"
+        )
+    return AlertRef(
+        repository=match["repo"], kind=AlertKind(match["kind"]), number=int(match["number"])
+    )
+
+
+def check_text_fields(name: str | None, description: str | None) -> None:
+    if name is not None and not 1 <= len(name) <= NAME_MAX:
+        raise CampaignError(
+            f"The name must be 1 to {NAME_MAX} characters (it has {len(name)}).", field="name"
+        )
+    if description is not None and not 1 <= len(description) <= DESCRIPTION_MAX:
+        raise CampaignError(
+            f"The short description must be 1 to {DESCRIPTION_MAX} characters "
+            f"(it has {len(description)}).",
+            field="description",
+        )
+
+
+def check_due_date(due: date, today: date) -> None:
+    if due <= today:
+        raise CampaignError(
+            f"The due date must be in the future (after {today.isoformat()}).", field="due_date"
+        )
+
+
+def check_contact_link(link: str | None) -> None:
+    if link and not URL.match(link):
+        raise CampaignError(
+            "The contact link must be a web address starting with https://",
+            field="contact_link",
+        )
+
+
+def check_timezone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (KeyError, ValueError) as exc:
+        raise CampaignError(f"Unknown time zone “{timezone}”.", field="timezone") from exc
+
+
+def single_kind(code: int, secret: int) -> AlertKind:
+    """A campaign holds one kind of alert, as GitHub's do."""
+    if code and secret:
+        raise CampaignError(
+            f"The filter selects {code} code alerts and {secret} secret alerts; a campaign "
+            "holds one kind. Add kind:code or kind:secret.",
+            field="query",
+        )
+    return AlertKind.CODE if code else AlertKind.SECRET
+
+
+def require_active(campaign: Campaign, action: str) -> None:
+    if campaign.state is not CampaignState.ACTIVE:
+        raise Conflict(
+            f"Campaign #{campaign.id} “{campaign.name}” is closed; reopen it to {action} it."
+        )

@@ -1,0 +1,129 @@
+"""Notices: what the bot tells people on its own initiative, as outbox rows (ARCHITECTURE §6).
+
+A service decides *what* to tell *whom* and writes a `Notice` in the same transaction as the
+change; the deliverer sends it later. The delivery key makes writing the same notice twice a no-op,
+so a retried request, a second replica or a job run twice never sends twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NoticeKind(StrEnum):
+    LAUNCH = "launch"
+    """The campaign's live card, posted once in its channel; its address is kept to update it."""
+    CARD = "card"
+    """Bring the live card up to date (chat.update); coalesced while one is pending."""
+    EDITED = "edited"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    DELETED = "deleted"
+    REPORT = "report"
+
+
+class NoticeState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    """Retries ran out; `reason` says why. Kept for `jobs list` and `/healthz`."""
+    DROPPED = "dropped"
+    """Not sent on purpose (the campaign was deleted or closed first); `reason` says why."""
+
+
+class Notice(BaseModel):
+    """One row of the outbox."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    kind: NoticeKind
+    campaign_id: int | None = None
+    target: str | None = None
+    """A channel or user ID (a user gets a DM)."""
+    payload: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    not_before: datetime | None = None
+
+    id: int | None = None
+    state: NoticeState = NoticeState.PENDING
+    attempts: int = 0
+    uncertain: bool = False
+    """A lease ran out while the row was being sent: it may have been sent already."""
+    channel: str | None = None
+    ts: str | None = None
+    sent_at: datetime | None = None
+    reason: str | None = None
+
+
+class OutboxStats(BaseModel):
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+
+
+def delivery_key(kind: NoticeKind, campaign: int | None, target: str | None, period: str) -> str:
+    """`kind:campaign:target:period`, e.g. `launch:12:C0SEC:-` or `closed:12:C0SEC:ev41`."""
+    return f"{kind.value}:{campaign if campaign is not None else '-'}:{target or '-'}:{period}"
+
+
+def launch(campaign_id: int, channel: str, now: datetime) -> Notice:
+    """The live card in the campaign's channel; one per campaign and channel, ever."""
+    return Notice(
+        key=delivery_key(NoticeKind.LAUNCH, campaign_id, channel, "-"),
+        kind=NoticeKind.LAUNCH,
+        campaign_id=campaign_id,
+        target=channel,
+        created_at=now,
+    )
+
+
+def card_refresh(campaign_id: int, channel: str | None, now: datetime) -> Notice:
+    """Bring the live card up to date. Every refresh is its own row (a random period: an update
+    is idempotent); the caller coalesces while one waits. It targets the card's channel so the
+    deliverer sends it after that channel's launch."""
+    return Notice(
+        key=delivery_key(NoticeKind.CARD, campaign_id, channel, uuid.uuid4().hex),
+        kind=NoticeKind.CARD,
+        campaign_id=campaign_id,
+        target=channel,
+        created_at=now,
+    )
+
+
+def announcement(
+    kind: NoticeKind,
+    campaign_id: int,
+    channel: str,
+    now: datetime,
+    *,
+    event_id: int,
+    payload: dict[str, Any],
+) -> Notice:
+    """An edit, close, reopen or delete told in the channel; keyed by the audit event it tells."""
+    return Notice(
+        key=delivery_key(kind, campaign_id, channel, f"ev{event_id}"),
+        kind=kind,
+        campaign_id=campaign_id,
+        target=channel,
+        payload=payload,
+        created_at=now,
+    )
+
+
+def report(campaign_id: int, channel: str, now: datetime, actor: str) -> Notice:
+    """A progress report asked for now; the same minute asks once (a double click posts once)."""
+    return Notice(
+        key=delivery_key(NoticeKind.REPORT, campaign_id, channel, now.strftime("%Y-%m-%dT%H:%M")),
+        kind=NoticeKind.REPORT,
+        campaign_id=campaign_id,
+        target=channel,
+        payload={"actor": actor},
+        created_at=now,
+    )

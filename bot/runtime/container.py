@@ -1,0 +1,65 @@
+"""The composition root: one function builds the services for `run`, every CLI command and job.
+
+What differs between them is only what exists: a Slack client (then security managers also come
+from the admin user group, and notices can be delivered), GitHub credentials (then assignments are
+checked and written back, and campaigns may be published).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.campaigns.ports import AdminList, Directory
+from bot.campaigns.service import CampaignService
+from bot.core.clock import Clock, system_clock
+from bot.core.settings import Settings
+from bot.delivery.deliverer import Deliverer
+from bot.github.client import GitHubClient
+from bot.github.gate import GitHubGate
+from bot.github.publish import GitHubPublisher
+from bot.services import Services
+from commands.delivery.messenger import SlackMessenger
+from commands.shared.directory import SlackDirectory
+
+
+def build_services(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    session: aiohttp.ClientSession | None = None,
+    slack: AsyncWebClient | None = None,
+    clock: Clock = system_clock,
+) -> Services:
+    github = (
+        GitHubClient.from_settings(session, settings, clock=clock)
+        if session is not None and settings.github_connected
+        else None
+    )
+    directory: Directory = (
+        SlackDirectory(slack, settings.admin_ids, settings.campaign_admin_group, clock=clock)
+        if slack is not None
+        else AdminList(settings.admin_ids)
+    )
+    campaigns = CampaignService(
+        engine,
+        settings,
+        directory=directory,
+        gate=GitHubGate(engine, github) if github is not None else None,
+        clock=clock,
+    )
+    if github is not None and settings.github_publish_campaigns and settings.github_org:
+        campaigns.observers.append(GitHubPublisher(engine, github, settings.github_org))
+    deliverer = None
+    if slack is not None:
+        deliverer = Deliverer(engine, SlackMessenger(slack), campaigns, clock=clock)
+        campaigns.notices_written = deliverer.wake
+    return Services(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        campaigns=campaigns,
+        deliverer=deliverer,
+        github=github,
+    )

@@ -1,0 +1,114 @@
+"""The one aiohttp application: Slack's HTTP endpoint, `/healthz`, and extra routes (webhooks)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.engine import ping
+
+log = logging.getLogger("campaignbot")
+
+SLACK_EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 25 * 1024 * 1024
+"""GitHub webhook payloads can reach 25 MB; aiohttp's default limit is 1 MB."""
+
+
+class SlackLink(Protocol):
+    async def connected(self) -> bool: ...
+
+
+class SchedulerLike(Protocol):
+    @property
+    def running(self) -> bool: ...
+
+
+@dataclass
+class Health:
+    """What `/healthz` checks: the database answers, Slack is connected, the scheduler runs."""
+
+    engine: AsyncEngine
+    slack: SlackLink
+    scheduler: SchedulerLike | None = None
+    timeout: float = 5.0
+
+    async def _database(self) -> str:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await ping(self.engine)
+        except Exception as exc:  # any failure means "not healthy"; the type says which
+            log.warning("health: database check failed: %s", exc)
+            return f"failed ({type(exc).__name__})"
+        return "ok"
+
+    async def _slack(self) -> str:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return "ok" if await self.slack.connected() else "not connected"
+        except TimeoutError:
+            return "failed (timeout)"
+
+    def _scheduler(self) -> str:
+        if self.scheduler is None:
+            return "not configured"
+        return "ok" if self.scheduler.running else "not running"
+
+    async def report(self) -> tuple[bool, dict[str, str]]:
+        checks = {
+            "database": await self._database(),
+            "slack": await self._slack(),
+            "scheduler": self._scheduler(),
+        }
+        healthy = all(value in ("ok", "not configured") for value in checks.values())
+        return healthy, checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Web application
+# ---------------------------------------------------------------------------------------------
+
+
+def _slack_events_handler(bolt_app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    return slack_events
+
+
+def _health_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def healthz(_request: web.Request) -> web.Response:
+        healthy, checks = await health.report()
+        body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        if not healthy:
+            body["failed"] = [
+                name for name, value in checks.items() if value not in ("ok", "not configured")
+            ]
+        return web.json_response(body, status=200 if healthy else 503)
+
+    return healthz
+
+
+def build_web_app(
+    bolt_app: AsyncApp | None,
+    health: Health,
+    *,
+    extra_routes: Sequence[web.AbstractRouteDef] = (),
+) -> web.Application:
+    """The one aiohttp app: Slack's HTTP endpoint (HTTP mode only), health, and extra routes
+    such as `/github/webhooks`."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    routes: list[web.AbstractRouteDef] = [web.get(HEALTH_PATH, _health_handler(health))]
+    if bolt_app is not None:
+        routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app)))
+    app.add_routes([*routes, *extra_routes])
+    return app

@@ -1,0 +1,110 @@
+"""A campaign's alerts as pages of a message: one section per alert, previous / next buttons.
+
+Pure: values in, block dicts out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
+from commands.shared import ids
+from commands.shared.blocks import (
+    BUTTON_VALUE,
+    NAME_SHOWN,
+    REPOSITORY_SHOWN,
+    BlockDict,
+    actions,
+    button,
+    context,
+    dicts,
+    link,
+    mention,
+    section,
+    shorten,
+    user_text,
+)
+
+ALERTS_PER_PAGE = 10
+
+ALERT_STATUS_LABEL = {
+    AlertStatus.IN_PROGRESS: ":hammer_and_wrench: in progress",
+    AlertStatus.OPEN: ":o: open",
+    AlertStatus.CLOSED: ":white_check_mark: closed",
+}
+
+
+class AlertPage(BaseModel):
+    """Which page of which alerts a button shows; round-trips through the button value.
+
+    Kept small on purpose: a campaign number, a repository name (GitHub allows at most 140
+    characters), a status and an offset — never the alerts themselves.
+    """
+
+    campaign: int
+    repository: str | None = None
+    status: AlertStatus | None = None
+    offset: int = 0
+
+    def button_value(self) -> str | None:
+        """Compact JSON for a button, or None when it would not fit Slack's 2000 characters.
+
+        Only a repository name far longer than GitHub allows can make it not fit; a view then
+        leaves that button out rather than send a value Slack refuses or that no longer parses.
+        """
+        value = self.model_dump_json(exclude_defaults=True)
+        return value if len(value) <= BUTTON_VALUE else None
+
+
+def alert_line(item: CampaignAlert) -> str:
+    """One alert in mrkdwn: status, title, severity or validity, link, path and assignee."""
+    alert = item.alert
+    title = user_text(alert.title, 200)
+    reference = link(alert.html_url, shorten(alert.reference, REPOSITORY_SHOWN + 30))
+    detail = (
+        alert.security_severity or alert.severity or ""
+        if alert.kind is AlertKind.CODE
+        else alert.validity or ""
+    )
+    where = f" · `{user_text(alert.path, 300)}`" if alert.path else ""
+    who = f" · {mention(item.assignee)}" if item.assignee else ""
+    return (
+        f"{ALERT_STATUS_LABEL[item.status]} *{title}* {user_text(detail, 40)}\n"
+        f"{reference}{where}{who}"
+    )
+
+
+def alert_list(
+    campaign: Campaign, items: Sequence[CampaignAlert], total: int, page: AlertPage
+) -> list[BlockDict]:
+    """A page of alerts, in progress first, with previous / next buttons."""
+    items = items[:ALERTS_PER_PAGE]
+    scope = [f"#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}"]
+    if page.repository:
+        scope.append(f"repo:{user_text(page.repository, REPOSITORY_SHOWN)}")
+    if page.status:
+        scope.append(f"status:{page.status.value.replace('_', '-')}")
+    shown_to = min(page.offset + len(items), total)
+    blocks = [
+        section(f"*Alerts* — {' · '.join(scope)}"),
+        context(f"{page.offset + 1 if total else 0}–{shown_to} of {total}"),
+    ]
+    if not items:
+        blocks.append(section("No alerts match."))
+    blocks.extend(section(alert_line(item)) for item in items)
+    nav = []
+    if page.offset > 0:
+        previous = page.model_copy(update={"offset": max(0, page.offset - ALERTS_PER_PAGE)})
+        value = previous.button_value()
+        if value is not None:
+            nav.append(button("◀ Previous", ids.ALERT_PAGE + ":prev", value))
+    if shown_to < total:
+        following = page.model_copy(update={"offset": page.offset + ALERTS_PER_PAGE})
+        value = following.button_value()
+        if value is not None:
+            nav.append(button("Next ▶", ids.ALERT_PAGE + ":next", value))
+    nav.append(button("Back to campaign", ids.VIEW_CAMPAIGN, str(campaign.number)))
+    blocks.append(actions(*nav))
+    return dicts(blocks)

@@ -1,0 +1,253 @@
+"""The outbox table: enqueue notices with the change, claim them with a lease, record the outcome.
+
+Claiming is one UPDATE over a bounded sub-select (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+serializes writers), so two deliverers never hold the same row. Every later write names the
+lease owner: a deliverer whose lease was taken over cannot overwrite the new holder's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.notices import Notice, NoticeKind, NoticeState, OutboxStats
+from store import schema
+from store.times import utc
+from store.upsert import insert_for
+
+o = schema.outbox
+
+
+def _row(notice: Notice) -> dict[str, Any]:
+    return {
+        "key": notice.key,
+        "kind": notice.kind.value,
+        "campaign_id": notice.campaign_id,
+        "target": notice.target,
+        "payload": notice.payload,
+        "state": NoticeState.PENDING.value,
+        "attempts": 0,
+        "not_before": notice.not_before or notice.created_at,
+        "created_at": notice.created_at,
+    }
+
+
+def _notice(row: Any) -> Notice:
+    return Notice(
+        id=row["id"],
+        key=row["key"],
+        kind=NoticeKind(row["kind"]),
+        campaign_id=row["campaign_id"],
+        target=row["target"],
+        payload=row["payload"] or {},
+        state=NoticeState(row["state"]),
+        attempts=row["attempts"],
+        not_before=utc(row["not_before"]),
+        uncertain=bool(row["uncertain"]),
+        created_at=utc(row["created_at"]),
+        sent_at=utc(row["sent_at"]),
+        channel=row["channel"],
+        ts=row["ts"],
+        reason=row["reason"],
+    )
+
+
+async def enqueue(conn: AsyncConnection, notices: Sequence[Notice]) -> int:
+    """Insert notices whose key is new; a key that exists is left as it is. Returns rows added."""
+    if not notices:
+        return 0
+    stmt = insert_for(conn, o).on_conflict_do_nothing(index_elements=["key"])
+    added = 0
+    for notice in notices:
+        result = await conn.execute(stmt, _row(notice))
+        added += result.rowcount or 0
+    return added
+
+
+async def has_pending(
+    conn: AsyncConnection,
+    kind: NoticeKind,
+    campaign_id: int,
+    *,
+    states: tuple[NoticeState, ...] = (NoticeState.PENDING,),
+) -> bool:
+    """Whether a notice of this kind waits (or is being sent) for the campaign: used to coalesce
+    card updates, and to hold one until the card it updates is posted."""
+    found = await conn.scalar(
+        select(o.c.id)
+        .where(
+            o.c.kind == kind.value,
+            o.c.campaign_id == campaign_id,
+            o.c.state.in_([state.value for state in states]),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(o.c.state == NoticeState.PENDING.value, o.c.not_before <= now),
+        and_(o.c.state == NoticeState.SENDING.value, o.c.lease_until < now),
+    )
+
+
+async def claim(
+    conn: AsyncConnection, owner: str, now: datetime, until: datetime, limit: int
+) -> list[Notice]:
+    """Take up to `limit` due rows (oldest first) under a lease held by `owner` until `until`.
+
+    A row whose earlier lease ran out comes back `uncertain`: it may have been sent already.
+    """
+    pick = select(o.c.id).where(_claimable(now)).order_by(o.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    await conn.execute(
+        update(o)
+        .where(o.c.id.in_(pick.scalar_subquery()))
+        .values(
+            uncertain=case((o.c.state == NoticeState.SENDING.value, True), else_=o.c.uncertain),
+            state=NoticeState.SENDING.value,
+            lease_owner=owner,
+            lease_until=until,
+            attempts=o.c.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (
+        (
+            await conn.execute(
+                select(o)
+                .where(o.c.lease_owner == owner, o.c.state == NoticeState.SENDING.value)
+                .order_by(o.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [_notice(row) for row in rows]
+
+
+def _held(notice_id: int, owner: str) -> Any:
+    return and_(
+        o.c.id == notice_id,
+        o.c.lease_owner == owner,
+        o.c.state == NoticeState.SENDING.value,
+    )
+
+
+async def renew(conn: AsyncConnection, notice_id: int, owner: str, until: datetime) -> bool:
+    """Extend our lease right before sending; False when another deliverer took the row over."""
+    result = await conn.execute(update(o).where(_held(notice_id, owner)).values(lease_until=until))
+    return bool(result.rowcount)
+
+
+async def mark_sent(
+    conn: AsyncConnection,
+    notice_id: int,
+    owner: str,
+    now: datetime,
+    channel: str | None,
+    ts: str | None,
+) -> bool:
+    result = await conn.execute(
+        update(o)
+        .where(_held(notice_id, owner))
+        .values(
+            state=NoticeState.SENT.value,
+            sent_at=now,
+            channel=channel,
+            ts=ts,
+            lease_owner=None,
+            lease_until=None,
+            reason=None,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def settle(
+    conn: AsyncConnection, notice_id: int, owner: str, state: NoticeState, reason: str
+) -> bool:
+    """End a row without sending it: `failed` (retries ran out) or `dropped` (on purpose)."""
+    result = await conn.execute(
+        update(o)
+        .where(_held(notice_id, owner))
+        .values(state=state.value, reason=reason[:2000], lease_owner=None, lease_until=None)
+    )
+    return bool(result.rowcount)
+
+
+async def retry_later(
+    conn: AsyncConnection, notice_id: int, owner: str, not_before: datetime, reason: str
+) -> bool:
+    result = await conn.execute(
+        update(o)
+        .where(_held(notice_id, owner))
+        .values(
+            state=NoticeState.PENDING.value,
+            not_before=not_before,
+            reason=reason[:2000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def release(conn: AsyncConnection, owner: str) -> None:
+    """Give back every row still leased to `owner` (a deliverer stopping or a dry run)."""
+    await conn.execute(
+        update(o)
+        .where(o.c.lease_owner == owner, o.c.state == NoticeState.SENDING.value)
+        .values(
+            state=NoticeState.PENDING.value,
+            lease_owner=None,
+            lease_until=None,
+            attempts=o.c.attempts - 1,
+        )
+    )
+
+
+async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Notice]:
+    """What a deliverer would claim now, without claiming it (for dry runs)."""
+    rows = (
+        (await conn.execute(select(o).where(_claimable(now)).order_by(o.c.id).limit(limit)))
+        .mappings()
+        .all()
+    )
+    return [_notice(row) for row in rows]
+
+
+async def by_key(conn: AsyncConnection, key: str) -> Notice | None:
+    row = (await conn.execute(select(o).where(o.c.key == key))).mappings().first()
+    return _notice(row) if row else None
+
+
+async def for_campaign(conn: AsyncConnection, campaign_id: int) -> list[Notice]:
+    rows = (
+        (await conn.execute(select(o).where(o.c.campaign_id == campaign_id).order_by(o.c.id)))
+        .mappings()
+        .all()
+    )
+    return [_notice(row) for row in rows]
+
+
+async def all_notices(conn: AsyncConnection) -> list[Notice]:
+    rows = (await conn.execute(select(o).order_by(o.c.id))).mappings().all()
+    return [_notice(row) for row in rows]
+
+
+async def stats(conn: AsyncConnection) -> OutboxStats:
+    waiting = (NoticeState.PENDING.value, NoticeState.SENDING.value)
+    pending, oldest = (
+        await conn.execute(
+            select(func.count(), func.min(o.c.created_at)).where(o.c.state.in_(waiting))
+        )
+    ).one()
+    failed = await conn.scalar(select(func.count()).where(o.c.state == NoticeState.FAILED.value))
+    return OutboxStats(pending=pending or 0, failed=failed or 0, oldest_pending=utc(oldest))
