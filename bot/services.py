@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assignments.service import AssignmentService
 from bot.campaigns.service import CampaignService
 from bot.core.clock import Clock
 from bot.core.settings import Settings
@@ -24,6 +25,7 @@ class Services:
     engine: AsyncEngine
     clock: Clock
     campaigns: CampaignService
+    assignments: AssignmentService
     deliverer: Deliverer | None = None
     """None where no Slack token is configured: notices then wait in the outbox."""
     github: GitHubClient | None = None

@@ -12,6 +12,7 @@ import signal
 import time
 import warnings
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,15 @@ import pytest
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core import notices
 from bot.runtime.lifespan import check_run_settings
 from bot.runtime.logs import RedactingFilter, configure_logging
 from bot.runtime.slack import build_slack_client
 from bot.runtime.socket_mode import SocketModeWatchdog
 from bot.runtime.web import Health, build_web_app
+from store import outbox
 from store.engine import create_engine
 from tests.fakes.fixtures import (
     APP_TOKEN,
@@ -61,7 +65,13 @@ async def test_healthz_is_ok_when_database_and_slack_answer(
     status, body = await get_health(http, running_app)
 
     assert status == 200
-    assert body["checks"] == {"database": "ok", "slack": "ok", "scheduler": "not configured"}
+    assert body["checks"] == {
+        "database": "ok",
+        "slack": "ok",
+        "scheduler": "not configured",
+        "outbox": "ok",
+    }
+    assert body["outbox"] == {"pending": 0, "failed": 0, "oldest_pending": None}
     assert fake_slack.calls("auth.test", ok=True)
 
 
@@ -108,11 +118,34 @@ async def test_healthz_names_an_unreachable_database_and_a_stopped_scheduler(
         async with http.get(f"{url}/healthz") as response:
             body = await response.json()
             assert response.status == 503
-        assert body["failed"] == ["database", "scheduler"]
+        assert body["failed"] == ["database", "scheduler", "outbox"]
         assert body["checks"]["slack"] == "ok"
     finally:
         await runner.cleanup()
         await engine.dispose()
+
+
+async def test_healthz_says_when_the_outbox_is_stuck(
+    sqlite_engine: AsyncEngine, http: aiohttp.ClientSession
+) -> None:
+    written = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    async with sqlite_engine.begin() as conn:
+        await outbox.enqueue(conn, [notices.launch(1, "C0SEC", written)])
+    clock = [written + timedelta(minutes=9)]
+    health = Health(engine=sqlite_engine, slack=_Connected(), clock=lambda: clock[0])
+    runner, url = await _serve_web_app(build_web_app(None, health))
+    try:
+        async with http.get(f"{url}/healthz") as response:
+            assert response.status == 200
+            assert (await response.json())["outbox"]["pending"] == 1
+        clock[0] = written + timedelta(minutes=11)
+        async with http.get(f"{url}/healthz") as response:
+            body = await response.json()
+            assert response.status == 503
+        assert body["failed"] == ["outbox"]
+        assert body["checks"]["outbox"] == "stuck (a notice has waited 11 min)"
+    finally:
+        await runner.cleanup()
 
 
 # -- request verification -------------------------------------------------------------------------

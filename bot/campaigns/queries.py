@@ -26,7 +26,8 @@ from bot.core.models import (
     Progress,
     Selection,
 )
-from bot.core.query.parser import Query, QueryError, parse
+from bot.core.query.ast import Query, QueryError
+from bot.core.query.parser import parse
 from bot.core.settings import Settings
 from store import alert_query, events, identities
 from store import campaigns as store

@@ -15,17 +15,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.campaigns import rules
-from bot.campaigns.ports import AssigneeGate, CampaignObserver, Directory, NoGitHub
+from bot.campaigns.ports import CampaignObserver, Directory
 from bot.campaigns.queries import CampaignQueries
 from bot.campaigns.requests import EDITABLE, Created, CreateRequest, Edited, EditRequest
 from bot.core import notices, templates
 from bot.core.clock import Clock, system_clock
-from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
-from bot.core.models import Alert, Assignment, Campaign, CampaignState, Event
+from bot.core.errors import CampaignError, Conflict, PermissionDenied
+from bot.core.models import Campaign, CampaignState, Event
 from bot.core.notices import Notice, NoticeKind, NoticeState
 from bot.core.settings import Settings
 from store import alert_query, events, outbox
-from store import alerts as alert_store
 from store import campaigns as store
 from store.engine import write_transaction
 
@@ -39,16 +38,14 @@ class CampaignService(CampaignQueries):
         settings: Settings,
         *,
         directory: Directory | None = None,
-        gate: AssigneeGate | None = None,
         clock: Clock = system_clock,
     ) -> None:
         super().__init__(engine, settings, directory=directory, clock=clock)
-        self.gate: AssigneeGate = gate or NoGitHub()
         self.observers: list[CampaignObserver] = []
         self.notices_written: Callable[[], None] | None = None
         """Called after a commit that wrote notices: the in-process deliverer wakes at once."""
 
-    async def _after_commit(self, campaign: Campaign, action: str, wrote_notices: bool) -> None:
+    async def after_commit(self, campaign: Campaign, action: str, wrote_notices: bool) -> None:
         if wrote_notices and self.notices_written is not None:
             self.notices_written()
         for observer in self.observers:
@@ -67,14 +64,14 @@ class CampaignService(CampaignQueries):
 
     async def check_can_edit(self, actor: str, campaign: Campaign) -> None:
         """Raise unless `actor` may edit `campaign` now (checked before opening the form)."""
-        await self._require_manager(actor, campaign, "edit")
+        await self.require_manager(actor, campaign, "edit")
         rules.require_active(campaign, "edit")
 
     async def check_can_change_state(
         self, actor: str, campaign: Campaign, *, closing: bool
     ) -> None:
         """Raise unless `actor` may close (or reopen) `campaign` now."""
-        await self._require_manager(actor, campaign, "close" if closing else "reopen")
+        await self.require_manager(actor, campaign, "close" if closing else "reopen")
         if closing and campaign.state is CampaignState.CLOSED:
             raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already closed.")
         if not closing and campaign.state is CampaignState.ACTIVE:
@@ -84,7 +81,7 @@ class CampaignService(CampaignQueries):
         if not await self.directory.is_security_manager(actor):
             raise PermissionDenied(f"Only security managers can {action}.")
 
-    async def _require_manager(self, actor: str, campaign: Campaign, action: str) -> None:
+    async def require_manager(self, actor: str, campaign: Campaign, action: str) -> None:
         if not await self.may_manage(actor, campaign):
             raise PermissionDenied(
                 f"Only the campaign's manager (<@{campaign.manager}>) or a security manager "
@@ -180,7 +177,7 @@ class CampaignService(CampaignQueries):
             campaign_id = await store.insert_campaign(conn, campaign, request.request_key)
             await store.add_alerts(conn, campaign_id, chosen)
             created = campaign.model_copy(update={"id": campaign_id, "alert_count": len(chosen)})
-            await self._record(
+            await self.record(
                 conn,
                 created,
                 actor,
@@ -198,14 +195,14 @@ class CampaignService(CampaignQueries):
             if created.channel:
                 told.append(notices.launch(campaign_id, created.channel, now))
             await outbox.enqueue(conn, told)
-        await self._after_commit(created, "created", bool(told))
+        await self.after_commit(created, "created", bool(told))
         return Created(campaign=created, left_out=left_out)
 
     async def edit(self, actor: str, reference: str, request: EditRequest) -> Edited:
         """Change fields of an active campaign; the change is announced in its channel."""
         async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
-            await self._require_manager(actor, campaign, "edit")
+            await self.require_manager(actor, campaign, "edit")
             rules.require_active(campaign, "edit")
             wanted = request.model_dump(exclude_unset=True)
             rules.check_text_fields(wanted.get("name"), wanted.get("description"))
@@ -227,9 +224,7 @@ class CampaignService(CampaignQueries):
             updated = campaign.model_copy(update=values)
             before = {k: _plain(old) for k, (old, _) in changes.items()}
             after = {k: _plain(new) for k, (_, new) in changes.items()}
-            event_id = await self._record(
-                conn, updated, actor, "edited", before=before, after=after
-            )
+            event_id = await self.record(conn, updated, actor, "edited", before=before, after=after)
             told = await self._tell_channel(
                 conn,
                 updated,
@@ -242,33 +237,33 @@ class CampaignService(CampaignQueries):
                 # The campaign moved (or got) a channel: its live card follows it there.
                 told.append(notices.launch(updated.number, updated.channel, now))
             await outbox.enqueue(conn, told)
-        await self._after_commit(updated, "edited", bool(told))
+        await self.after_commit(updated, "edited", bool(told))
         return Edited(campaign=updated, changes=changes)
 
     async def close(self, actor: str, reference: str) -> Campaign:
         async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
-            await self._require_manager(actor, campaign, "close")
+            await self.require_manager(actor, campaign, "close")
             if campaign.state is CampaignState.CLOSED:
                 raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already closed.")
             now = self.clock()
             values = {"state": CampaignState.CLOSED, "closed_at": now, "updated_at": now}
             await store.update_fields(conn, campaign.number, values)
             closed = campaign.model_copy(update=values)
-            event_id = await self._record(
+            event_id = await self.record(
                 conn, closed, actor, "closed", before={"state": "active"}, after={"state": "closed"}
             )
             told = await self._tell_channel(
                 conn, closed, NoticeKind.CLOSED, now, event_id, {"actor": actor}
             )
             await outbox.enqueue(conn, told)
-        await self._after_commit(closed, "closed", bool(told))
+        await self.after_commit(closed, "closed", bool(told))
         return closed
 
     async def reopen(self, actor: str, reference: str) -> Campaign:
         async with write_transaction(self.engine) as conn:
             campaign = await self.resolve(reference, conn)
-            await self._require_manager(actor, campaign, "reopen")
+            await self.require_manager(actor, campaign, "reopen")
             if campaign.state is CampaignState.ACTIVE:
                 raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already active.")
             await self._check_room_for_active(conn, "reopen")
@@ -276,7 +271,7 @@ class CampaignService(CampaignQueries):
             values = {"state": CampaignState.ACTIVE, "closed_at": None, "updated_at": now}
             await store.update_fields(conn, campaign.number, values)
             reopened = campaign.model_copy(update=values)
-            event_id = await self._record(
+            event_id = await self.record(
                 conn,
                 reopened,
                 actor,
@@ -288,7 +283,7 @@ class CampaignService(CampaignQueries):
                 conn, reopened, NoticeKind.REOPENED, now, event_id, {"actor": actor}
             )
             await outbox.enqueue(conn, told)
-        await self._after_commit(reopened, "reopened", bool(told))
+        await self.after_commit(reopened, "reopened", bool(told))
         return reopened
 
     async def delete(self, actor: str, reference: str, *, confirm_name: str) -> Campaign:
@@ -302,7 +297,7 @@ class CampaignService(CampaignQueries):
                     field="confirm_name",
                 )
             await store.delete_campaign(conn, campaign.number)
-            event_id = await self._record(
+            event_id = await self.record(
                 conn,
                 campaign,
                 actor,
@@ -322,16 +317,16 @@ class CampaignService(CampaignQueries):
                     )
                 )
             await outbox.enqueue(conn, told)
-        await self._after_commit(campaign, "deleted", bool(told))
+        await self.after_commit(campaign, "deleted", bool(told))
         return campaign
 
     async def request_report(self, actor: str, campaign: Campaign, channel: str) -> Notice:
         """Post the progress report in a channel: only the manager or a security manager may."""
-        await self._require_manager(actor, campaign, "post the report of")
+        await self.require_manager(actor, campaign, "post the report of")
         notice = notices.report(campaign.number, channel, self.clock(), actor)
         async with write_transaction(self.engine) as conn:
             await outbox.enqueue(conn, [notice])
-        await self._after_commit(campaign, "reported", True)
+        await self.after_commit(campaign, "reported", True)
         return notice
 
     async def alerts_changed(self, alert_ids: Sequence[int]) -> None:
@@ -382,88 +377,7 @@ class CampaignService(CampaignQueries):
             conn, NoticeKind.LAUNCH, campaign.number, states=(NoticeState.SENDING,)
         )
 
-    # -- assignment ------------------------------------------------------------------------
-
-    async def find_alert(self, conn: AsyncConnection, campaign: Campaign, reference: str) -> Alert:
-        ref = rules.parse_alert_ref(reference)
-        found = await alert_store.find(conn, ref)
-        if not found:
-            raise NotFound(f"There is no alert {reference}.")
-        inside = [
-            alert for alert in found if await store.contains(conn, campaign.number, alert.id or 0)
-        ]
-        if len(inside) > 1:
-            names = ", ".join(alert.reference for alert in inside)
-            raise CampaignError(f"“{reference}” is ambiguous: {names}. Use OWNER/REPO.")
-        if not inside:
-            raise NotFound(f"Alert {found[0].reference} is not in campaign #{campaign.id}.")
-        return inside[0]
-
-    async def assign(
-        self, actor: str, reference: str, alert_reference: str, assignee: str
-    ) -> tuple[Campaign, Alert]:
-        """Assign an alert of an active campaign; GitHub's write-access check has the last word."""
-        async with write_transaction(self.engine) as conn:
-            campaign = await self.resolve(reference, conn)
-            rules.require_active(campaign, "assign alerts in")
-            if assignee != actor:
-                await self._require_manager(actor, campaign, "assign others in")
-            alert = await self.find_alert(conn, campaign, alert_reference)
-            if not alert.is_open:
-                raise Conflict(f"Alert {alert.reference} is already {alert.state}.")
-            before = await store.get_assignment(conn, campaign.number, alert.id or 0)
-            if before is not None and before.assignee == assignee:
-                return campaign, alert
-            # Ask GitHub first; if it refuses, the transaction rolls back and nothing is kept.
-            await self.gate.check_and_write(alert, assignee)
-            await store.set_assignment(
-                conn,
-                Assignment(
-                    campaign_id=campaign.number,
-                    alert_id=alert.id or 0,
-                    assignee=assignee,
-                    assigned_by=actor,
-                    assigned_at=self.clock(),
-                ),
-            )
-            await self._record(
-                conn,
-                campaign,
-                actor,
-                "assigned",
-                subject=alert.reference,
-                before={"assignee": before.assignee} if before else None,
-                after={"assignee": assignee},
-            )
-        await self._after_commit(campaign, "assigned", False)
-        return campaign, alert
-
-    async def unassign(
-        self, actor: str, reference: str, alert_reference: str
-    ) -> tuple[Campaign, Alert, str]:
-        async with write_transaction(self.engine) as conn:
-            campaign = await self.resolve(reference, conn)
-            rules.require_active(campaign, "unassign alerts in")
-            alert = await self.find_alert(conn, campaign, alert_reference)
-            current = await store.get_assignment(conn, campaign.number, alert.id or 0)
-            if current is None:
-                raise Conflict(f"Alert {alert.reference} has no assignee.")
-            if current.assignee != actor:
-                await self._require_manager(actor, campaign, "unassign others in")
-            await self.gate.check_and_write(alert, None)
-            await store.remove_assignment(conn, campaign.number, alert.id or 0)
-            await self._record(
-                conn,
-                campaign,
-                actor,
-                "unassigned",
-                subject=alert.reference,
-                before={"assignee": current.assignee},
-            )
-        await self._after_commit(campaign, "unassigned", False)
-        return campaign, alert, current.assignee
-
-    async def _record(
+    async def record(
         self,
         conn: AsyncConnection,
         campaign: Campaign,

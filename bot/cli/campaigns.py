@@ -298,7 +298,7 @@ def assign(
     """Assign an alert (e.g. from CODEOWNERS), with the same write-access check and write-back."""
 
     async def work(services: Services) -> Any:
-        return await services.campaigns.assign(CLI_ACTOR, campaign, alert, user)
+        return await services.assignments.assign(CLI_ACTOR, campaign, alert, user)
 
     found, assigned = run_with_services(work)
     if as_json:
@@ -316,7 +316,7 @@ def unassign(
     """Remove an alert's assignee (also on GitHub when it is connected)."""
 
     async def work(services: Services) -> Any:
-        return await services.campaigns.unassign(CLI_ACTOR, campaign, alert)
+        return await services.assignments.unassign(CLI_ACTOR, campaign, alert)
 
     found, unassigned, before = run_with_services(work)
     if as_json:

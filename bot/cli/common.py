@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import CampaignError
 from bot.core.settings import Settings, describe_validation_error
-from bot.ingest.importer import ImportFailed
+from bot.ingest.errors import ImportFailed
 from bot.runtime.container import build_services
 from bot.runtime.slack import build_slack_client
 from bot.services import Services

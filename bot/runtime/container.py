@@ -11,6 +11,7 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assignments.service import AssignmentService
 from bot.campaigns.ports import AdminList, Directory
 from bot.campaigns.service import CampaignService
 from bot.core.clock import Clock, system_clock
@@ -42,12 +43,9 @@ def build_services(
         if slack is not None
         else AdminList(settings.admin_ids)
     )
-    campaigns = CampaignService(
-        engine,
-        settings,
-        directory=directory,
-        gate=GitHubGate(engine, github) if github is not None else None,
-        clock=clock,
+    campaigns = CampaignService(engine, settings, directory=directory, clock=clock)
+    assignments = AssignmentService(
+        campaigns, GitHubGate(engine, github) if github is not None else None
     )
     if github is not None and settings.github_publish_campaigns and settings.github_org:
         campaigns.observers.append(GitHubPublisher(engine, github, settings.github_org))
@@ -60,6 +58,7 @@ def build_services(
         engine=engine,
         clock=clock,
         campaigns=campaigns,
+        assignments=assignments,
         deliverer=deliverer,
         github=github,
     )

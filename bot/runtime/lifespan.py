@@ -210,7 +210,7 @@ async def serve(
         webhooks = _start_webhooks(settings, services, stack, on_webhook)
         web_app = build_web_app(
             None if settings.socket_mode else bolt_app,
-            Health(engine=engine, slack=slack),
+            Health(engine=engine, slack=slack, clock=clock),
             extra_routes=webhooks,
         )
         await _start_web(web_app, settings, stack, shutdown_timeout)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -13,6 +14,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.clock import Clock, system_clock
+from bot.core.notices import OutboxStats
+from store import outbox
 from store.engine import ping
 
 log = logging.getLogger("campaignbot")
@@ -21,6 +25,7 @@ SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 25 * 1024 * 1024
 """GitHub webhook payloads can reach 25 MB; aiohttp's default limit is 1 MB."""
+OUTBOX_STUCK = timedelta(minutes=10)
 
 
 class SlackLink(Protocol):
@@ -34,12 +39,16 @@ class SchedulerLike(Protocol):
 
 @dataclass
 class Health:
-    """What `/healthz` checks: the database answers, Slack is connected, the scheduler runs."""
+    """What `/healthz` checks: the database answers, Slack is connected, the scheduler runs,
+    the outbox is not stuck."""
 
     engine: AsyncEngine
     slack: SlackLink
     scheduler: SchedulerLike | None = None
     timeout: float = 5.0
+    clock: Clock = system_clock
+    outbox_stats: OutboxStats | None = None
+    """The outbox as the last check saw it (shown beside the checks)."""
 
     async def _database(self) -> str:
         try:
@@ -62,11 +71,26 @@ class Health:
             return "not configured"
         return "ok" if self.scheduler.running else "not running"
 
+    async def _outbox(self) -> str:
+        """Stuck when a notice has waited longer than `OUTBOX_STUCK`; failed ones are counted
+        beside the checks (a channel that is gone must not restart the bot)."""
+        try:
+            async with asyncio.timeout(self.timeout), self.engine.connect() as conn:
+                self.outbox_stats = await outbox.stats(conn)
+        except Exception as exc:  # reported as the outbox's failure; the database check says why
+            return f"failed ({type(exc).__name__})"
+        oldest = self.outbox_stats.oldest_pending
+        if oldest is not None and self.clock() - oldest > OUTBOX_STUCK:
+            minutes = int((self.clock() - oldest).total_seconds() // 60)
+            return f"stuck (a notice has waited {minutes} min)"
+        return "ok"
+
     async def report(self) -> tuple[bool, dict[str, str]]:
         checks = {
             "database": await self._database(),
             "slack": await self._slack(),
             "scheduler": self._scheduler(),
+            "outbox": await self._outbox(),
         }
         healthy = all(value in ("ok", "not configured") for value in checks.values())
         return healthy, checks
@@ -89,6 +113,8 @@ def _health_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Res
     async def healthz(_request: web.Request) -> web.Response:
         healthy, checks = await health.report()
         body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        if health.outbox_stats is not None:
+            body["outbox"] = health.outbox_stats.model_dump(mode="json")
         if not healthy:
             body["failed"] = [
                 name for name, value in checks.items() if value not in ("ok", "not configured")

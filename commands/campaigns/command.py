@@ -17,7 +17,7 @@ from commands.campaigns.modal_views import (
     loading_modal,
     message_modal,
 )
-from commands.campaigns.parsing import Command, parse_command
+from commands.campaigns.parsing import SUBCOMMANDS, Command, parse_command
 from commands.campaigns.views import (
     campaign_list,
     campaign_view,
@@ -42,25 +42,17 @@ class CampaignCommands:
     async def handle(self, ctx: SlackContext) -> None:
         """Route one `/campaign …` to its subcommand."""
         command = parse_command(str(ctx.body.get("text", "")))
-        route = {
-            "help": self.help,
-            "new": self.new,
-            "list": self.list_,
-            "show": self.show,
-            "edit": self.edit,
-            "close": self.close,
-            "reopen": self.reopen,
-            "delete": self.delete,
-            "templates": self.templates,
-            "preview": self.preview,
-            "report": self.report,
-        }[command.name]
+        route = getattr(self, SUBCOMMANDS[command.name].handler)
         await route(ctx, command)
 
     async def help(self, ctx: SlackContext, command: Command) -> None:
+        """Help fits the person: managing subcommands only for those who may use them."""
+        manager = await self.campaigns.is_security_manager(ctx.user_id) or any(
+            campaign.manager == ctx.user_id for campaign in await self.campaigns.list_campaigns()
+        )
         await ctx.tell(
             command.note or "Security campaigns: /campaign subcommands",
-            help_blocks(command.note),
+            help_blocks(command.note, manager=manager),
         )
 
     async def new(self, ctx: SlackContext, command: Command) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -18,21 +20,6 @@ from bot.core.models import AlertStatus
 
 USER_MENTION = re.compile(r"^<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_MENTION = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>$")
-
-SUBCOMMANDS: dict[str, str] = {
-    "new": "`/campaign new [QUERY | template NAME]` — create a campaign (opens the form)",
-    "list": "`/campaign list [all | closed]` — campaigns",
-    "show": "`/campaign show CAMPAIGN [repo:NAME] [status:open|in-progress|closed] [group:none]` "
-    "— progress, by repository or as a list of alerts",
-    "edit": "`/campaign edit CAMPAIGN` — change name, description, due date, manager, channel",
-    "close": "`/campaign close CAMPAIGN` — close a campaign",
-    "reopen": "`/campaign reopen CAMPAIGN` — reopen a closed campaign",
-    "delete": "`/campaign delete CAMPAIGN` — delete for good (asks for the name)",
-    "report": "`/campaign report CAMPAIGN [#channel]` — post the progress summary now",
-    "templates": "`/campaign templates` — the predefined selections",
-    "preview": "`/campaign preview QUERY` — what a filter selects",
-    "help": "`/campaign help` — this list",
-}
 
 
 class Command(BaseModel):
@@ -58,7 +45,7 @@ def split_words(text: str) -> list[str]:
 
 
 def usage(name: str) -> str:
-    return f"Usage: {SUBCOMMANDS[name]}"
+    return f"Usage: `{SUBCOMMANDS[name].usage}`"
 
 
 def parse_command(raw: str) -> Command:
@@ -66,22 +53,15 @@ def parse_command(raw: str) -> Command:
     text = html.unescape(raw or "").strip()
     head, _, rest = text.partition(" ")
     name = head.lower()
-    rest = rest.strip()
-    if name in ("", "help"):
+    if name == "":
         return Command(name="help")
-    if name not in SUBCOMMANDS:
+    spec = SUBCOMMANDS.get(name)
+    if spec is None:
         return Command(name="help", note=f"Unknown subcommand “{head}”. Here is what I know:")
-    if name == "new":
-        return _parse_new(rest)
-    if name in ("templates",):
-        _no_arguments(name, rest)
-        return Command(name=name)
-    if name == "list":
-        return _parse_list(rest)
-    if name == "preview":
-        if not rest:
-            raise CampaignError(usage("preview"))
-        return Command(name=name, query=rest)
+    return spec.parse(rest.strip())
+
+
+def _parse_campaign_command(name: str, rest: str) -> Command:
     words = split_words(rest)
     if not words:
         raise CampaignError(f"Name a campaign. {usage(name)}")
@@ -96,6 +76,24 @@ def parse_command(raw: str) -> Command:
             '(quote a name with spaces: "My campaign")'
         )
     return Command(name=name, campaign=campaign)
+
+
+def _parse_preview(rest: str) -> Command:
+    if not rest:
+        raise CampaignError(usage("preview"))
+    return Command(name="preview", query=rest)
+
+
+def _takes_nothing(name: str) -> Callable[[str], Command]:
+    def parse(rest: str) -> Command:
+        _no_arguments(name, rest)
+        return Command(name=name)
+
+    return parse
+
+
+def _takes_campaign(name: str) -> Callable[[str], Command]:
+    return lambda rest: _parse_campaign_command(name, rest)
 
 
 def _no_arguments(name: str, rest: str) -> None:
@@ -168,3 +166,91 @@ def _parse_report(campaign: str, extra: list[str]) -> Command:
 def parse_user(text: str) -> str | None:
     match = USER_MENTION.match(text.strip())
     return match["id"] if match else None
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One row of the table that drives parsing, routing (`handler`, a method of the command
+    listener) and help."""
+
+    name: str
+    usage: str
+    summary: str
+    parse: Callable[[str], Command]
+    handler: str
+    managers: bool = False
+    """Shown in the help of security managers and campaign managers only."""
+
+
+def _table(*rows: Subcommand) -> dict[str, Subcommand]:
+    return {row.name: row for row in rows}
+
+
+SUBCOMMANDS: dict[str, Subcommand] = _table(
+    Subcommand(
+        "new",
+        "/campaign new [QUERY | template NAME]",
+        "create a campaign (opens the form)",
+        _parse_new,
+        "new",
+        managers=True,
+    ),
+    Subcommand("list", "/campaign list [all | closed]", "campaigns", _parse_list, "list_"),
+    Subcommand(
+        "show",
+        "/campaign show CAMPAIGN [repo:NAME] [status:open|in-progress|closed] [group:none]",
+        "progress, by repository or as a list of alerts",
+        _takes_campaign("show"),
+        "show",
+    ),
+    Subcommand(
+        "edit",
+        "/campaign edit CAMPAIGN",
+        "change name, description, due date, manager, channel",
+        _takes_campaign("edit"),
+        "edit",
+        managers=True,
+    ),
+    Subcommand(
+        "close",
+        "/campaign close CAMPAIGN",
+        "close a campaign",
+        _takes_campaign("close"),
+        "close",
+        managers=True,
+    ),
+    Subcommand(
+        "reopen",
+        "/campaign reopen CAMPAIGN",
+        "reopen a closed campaign",
+        _takes_campaign("reopen"),
+        "reopen",
+        managers=True,
+    ),
+    Subcommand(
+        "delete",
+        "/campaign delete CAMPAIGN",
+        "delete for good (asks for the name)",
+        _takes_campaign("delete"),
+        "delete",
+        managers=True,
+    ),
+    Subcommand(
+        "report",
+        "/campaign report CAMPAIGN [#channel]",
+        "the progress summary (managers post it in a channel)",
+        _takes_campaign("report"),
+        "report",
+    ),
+    Subcommand(
+        "templates",
+        "/campaign templates",
+        "the predefined selections",
+        _takes_nothing("templates"),
+        "templates",
+    ),
+    Subcommand(
+        "preview", "/campaign preview QUERY", "what a filter selects", _parse_preview, "preview"
+    ),
+    Subcommand("help", "/campaign help", "this list", _takes_nothing("help"), "help"),
+)

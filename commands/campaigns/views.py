@@ -197,8 +197,13 @@ def report_blocks(campaign: Campaign, progress: Progress) -> list[BlockDict]:
 # -- help, templates, previews ------------------------------------------------------------------
 
 
-def help_blocks(note: str | None = None) -> list[BlockDict]:
-    lines = "\n".join(f"• {text}" for text in SUBCOMMANDS.values())
+def help_blocks(note: str | None = None, *, manager: bool = True) -> list[BlockDict]:
+    """The subcommands this person can use (managers see the managing ones too)."""
+    lines = "\n".join(
+        f"• `{row.usage}` — {row.summary}"
+        for row in SUBCOMMANDS.values()
+        if manager or not row.managers
+    )
     blocks: list[Block] = []
     if note:
         blocks.append(section(f":warning: {user_text(note, 500)}"))

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assignments.service import AssignmentService
 from bot.campaigns.requests import CreateRequest, EditRequest
 from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
@@ -68,7 +69,12 @@ async def inventory(engine: AsyncEngine) -> AsyncEngine:
 
 @pytest.fixture
 def svc(inventory: AsyncEngine, settings: Settings, now: datetime) -> CampaignService:
-    return CampaignService(inventory, settings, gate=StrictGate({DEV, MANAGER}), clock=lambda: now)
+    return CampaignService(inventory, settings, clock=lambda: now)
+
+
+@pytest.fixture
+def assign(svc: CampaignService) -> AssignmentService:
+    return AssignmentService(svc, StrictGate({DEV, MANAGER}))
 
 
 def request(**fields: object) -> CreateRequest:
@@ -220,42 +226,48 @@ async def test_campaign_reference_by_prefix_must_be_unique(svc: CampaignService)
         await svc.resolve("#99")
 
 
-async def test_developer_assigns_self_but_not_others(svc: CampaignService) -> None:
+async def test_developer_assigns_self_but_not_others(
+    svc: CampaignService, assign: AssignmentService
+) -> None:
     await svc.create(ADMIN, request())
-    await svc.assign(DEV, "1", "web#code-1", DEV)
+    await assign.assign(DEV, "1", "web#code-1", DEV)
     with pytest.raises(PermissionDenied):
-        await svc.assign(DEV, "1", "web#code-2", MANAGER)
+        await assign.assign(DEV, "1", "web#code-2", MANAGER)
     page, _ = await svc.alerts(await svc.resolve("1"), assignee=DEV)
     assert [item.alert.reference for item in page] == ["acme/web#code-1"]
 
 
-async def test_assignment_refused_by_github_is_not_kept(svc: CampaignService) -> None:
+async def test_assignment_refused_by_github_is_not_kept(
+    svc: CampaignService, assign: AssignmentService
+) -> None:
     await svc.create(ADMIN, request())
     with pytest.raises(CampaignError, match="no write access"):
-        await svc.assign(ADMIN, "1", "acme/web#code-1", "UOUTSIDER")
+        await assign.assign(ADMIN, "1", "acme/web#code-1", "UOUTSIDER")
     page, _ = await svc.alerts(await svc.resolve("1"))
     assert all(item.assignee is None for item in page)
     events = await svc.history(await svc.resolve("1"))
     assert [event.action for event in events] == ["created"]
 
 
-async def test_unknown_or_foreign_alert_references_are_refused(svc: CampaignService) -> None:
+async def test_unknown_or_foreign_alert_references_are_refused(
+    svc: CampaignService, assign: AssignmentService
+) -> None:
     await svc.create(ADMIN, request())
     with pytest.raises(CampaignError, match="not an alert reference"):
-        await svc.assign(ADMIN, "1", "web-1", DEV)
+        await assign.assign(ADMIN, "1", "web-1", DEV)
     with pytest.raises(NotFound, match="no alert"):
-        await svc.assign(ADMIN, "1", "web#code-99", DEV)
+        await assign.assign(ADMIN, "1", "web#code-99", DEV)
     with pytest.raises(NotFound, match="not in campaign"):
-        await svc.assign(ADMIN, "1", "web#code-3", DEV)
+        await assign.assign(ADMIN, "1", "web#code-3", DEV)
 
 
-async def test_developer_unassigns_self(svc: CampaignService) -> None:
+async def test_developer_unassigns_self(svc: CampaignService, assign: AssignmentService) -> None:
     await svc.create(ADMIN, request())
-    await svc.assign(MANAGER, "1", "api#code-1", DEV)
-    campaign, alert, previous = await svc.unassign(DEV, "1", "api#code-1")
+    await assign.assign(MANAGER, "1", "api#code-1", DEV)
+    campaign, alert, previous = await assign.unassign(DEV, "1", "api#code-1")
     assert previous == DEV
     with pytest.raises(Conflict, match="no assignee"):
-        await svc.unassign(DEV, "1", "api#code-1")
+        await assign.unassign(DEV, "1", "api#code-1")
     page, total = await svc.alerts(campaign, status=AlertStatus.OPEN)
     assert total == 4 and alert.reference in {item.alert.reference for item in page}
     assert all(item.assignee is None for item in page)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assignments.service import AssignmentService
 from bot.campaigns.requests import CreateRequest
 from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError
@@ -46,7 +47,14 @@ async def service(engine: AsyncEngine, client: GitHubClient, time: FakeTime) -> 
         await identities.save(conn, Identity(slack_user_id=DEV, github_login="dev-login"))
         await identities.save(conn, Identity(slack_user_id=READER, github_login="reader-login"))
     settings = Settings(_env_file=None, campaign_admins=ADMIN)
-    return CampaignService(engine, settings, gate=GitHubGate(engine, client), clock=time.clock)
+    return CampaignService(engine, settings, clock=time.clock)
+
+
+@pytest.fixture
+def assignments(
+    service: CampaignService, engine: AsyncEngine, client: GitHubClient
+) -> AssignmentService:
+    return AssignmentService(service, GitHubGate(engine, client))
 
 
 async def campaign(service: CampaignService, query: str = "is:open kind:code") -> Campaign:
@@ -69,33 +77,35 @@ async def assignee(service: CampaignService, found: Campaign) -> str | None:
 
 
 async def test_assigning_a_code_alert_writes_the_assignee_back(
-    service: CampaignService, fake: FakeGitHub
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService
 ) -> None:
     found = await campaign(service)
 
-    await service.assign(ADMIN, "1", "acme/web#code-1", DEV)
+    await assignments.assign(ADMIN, "1", "acme/web#code-1", DEV)
     assert [u["login"] for u in fake.code_alert("web", 1)["assignees"]] == ["dev-login"]
     assert await assignee(service, found) == DEV
 
-    await service.unassign(ADMIN, "1", "acme/web#code-1")
+    await assignments.unassign(ADMIN, "1", "acme/web#code-1")
     assert fake.code_alert("web", 1)["assignees"] == []
     assert fake.requests_to(CODE_PATCH, "PATCH")[-1].json == {"assignees": []}
 
 
 async def test_assigning_a_secret_alert_writes_the_single_assignee(
-    service: CampaignService, fake: FakeGitHub
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService
 ) -> None:
     await campaign(service, "is:open kind:secret")
 
-    await service.assign(DEV, "1", "web#secret-1", DEV)  # developers may take an alert themselves
+    await assignments.assign(
+        DEV, "1", "web#secret-1", DEV
+    )  # developers may take an alert themselves
     assert fake.secret_alert("web", 1)["assigned_to"]["login"] == "dev-login"
 
-    await service.unassign(DEV, "1", "web#secret-1")
+    await assignments.unassign(DEV, "1", "web#secret-1")
     assert fake.secret_alert("web", 1)["assigned_to"] is None
 
 
 async def test_githubs_refusal_keeps_nothing_and_says_why(
-    service: CampaignService, fake: FakeGitHub
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService
 ) -> None:
     found = await campaign(service)
     error = {"resource": "CodeScanningAlert", "field": "assignees", "code": "invalid",
@@ -107,7 +117,7 @@ async def test_githubs_refusal_keeps_nothing_and_says_why(
     )
 
     with pytest.raises(CampaignError, match=r"GitHub refused .* repository is locked"):
-        await service.assign(ADMIN, "1", "acme/web#code-1", DEV)
+        await assignments.assign(ADMIN, "1", "acme/web#code-1", DEV)
 
     assert await assignee(service, found) is None
     assert [event.action for event in await service.history(found)] == ["created"]
@@ -115,24 +125,24 @@ async def test_githubs_refusal_keeps_nothing_and_says_why(
 
 
 async def test_an_assignee_without_write_access_is_refused_before_any_write(
-    service: CampaignService, fake: FakeGitHub
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService
 ) -> None:
     found = await campaign(service)
 
     with pytest.raises(CampaignError, match="no write access to acme/web"):
-        await service.assign(ADMIN, "1", "acme/web#code-1", READER)
+        await assignments.assign(ADMIN, "1", "acme/web#code-1", READER)
 
     assert fake.requests_to(CODE_PATCH, "PATCH") == []
     assert await assignee(service, found) is None
 
 
 async def test_an_assignee_without_a_linked_login_is_told_how_to_link(
-    service: CampaignService, fake: FakeGitHub
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService
 ) -> None:
     await campaign(service)
 
     with pytest.raises(CampaignError) as raised:
-        await service.assign(ADMIN, "1", "acme/web#code-1", STRANGER)
+        await assignments.assign(ADMIN, "1", "acme/web#code-1", STRANGER)
 
     assert "/campaign link" in raised.value.message and "GITHUB_LOGIN" in raised.value.message
     assert fake.requests == [r for r in fake.requests if r.method == "GET"]
