@@ -92,13 +92,32 @@ def _with_counts() -> Any:
 async def insert_campaign(
     conn: AsyncConnection, campaign: Campaign, request_key: str | None = None
 ) -> int:
+    """Insert with a number never used before, even by a deleted campaign (its audit trail keeps
+    the number), so a stale button or a script cannot reach a newer campaign by an old number.
+    The caller holds the campaign write lock (`store.engine.write_transaction`)."""
     values = campaign.model_dump(exclude={"id", "alert_count"})
     values["kind"] = campaign.kind.value
     values["state"] = campaign.state.value
-    result = await conn.execute(insert(c).values(**values, request_key=request_key))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    number = await next_number(conn)
+    await conn.execute(insert(c).values(id=number, **values, request_key=request_key))
+    return number
+
+
+async def next_number(conn: AsyncConnection) -> int:
+    """One past the highest number any campaign, live or deleted, ever had."""
+    highest_live = await conn.scalar(select(func.max(c.c.id)))
+    highest_ever = await conn.scalar(select(func.max(schema.events.c.campaign_id)))
+    return max(highest_live or 0, highest_ever or 0) + 1
+
+
+async def was_deleted(conn: AsyncConnection, campaign_id: int) -> bool:
+    """Whether a campaign with this number existed and was deleted (its audit trail says so)."""
+    found = await conn.scalar(
+        select(schema.events.c.id)
+        .where(schema.events.c.campaign_id == campaign_id, schema.events.c.action == "deleted")
+        .limit(1)
+    )
+    return found is not None
 
 
 async def by_request_key(conn: AsyncConnection, request_key: str) -> Campaign | None:

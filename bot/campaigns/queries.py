@@ -32,6 +32,9 @@ from bot.core.settings import Settings
 from store import alert_query, events, identities
 from store import campaigns as store
 
+MAX_NUMBER_DIGITS = 9
+"""Campaign numbers are small; a longer run of digits would overflow the database's integer."""
+
 
 class Preview(BaseModel):
     selection: Selection
@@ -104,11 +107,13 @@ class CampaignQueries:
         if not text:
             raise CampaignError("name a campaign: its number (#3) or the start of its name")
         number = text.removeprefix("#")
-        if number.isdigit():
-            found = await store.get(conn, int(number))
-            if found is None:
-                raise NotFound(f"There is no campaign #{number}. `/campaign list` shows them.")
-            return found
+        if number.isascii() and number.isdigit():
+            found = await store.get(conn, int(number)) if len(number) <= MAX_NUMBER_DIGITS else None
+            if found is not None:
+                return found
+            if len(number) <= MAX_NUMBER_DIGITS and await store.was_deleted(conn, int(number)):
+                raise NotFound(f"Campaign #{int(number)} was deleted.")
+            raise NotFound(f"There is no campaign #{number}. `/campaign list` shows them.")
         matches = await store.by_name_prefix(conn, text)
         exact = [campaign for campaign in matches if campaign.name.lower() == text.lower()]
         if len(exact) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import CampaignError, Conflict
@@ -13,7 +14,8 @@ NAME_MAX = 50
 DESCRIPTION_MAX = 255
 
 ALERT_REF = re.compile(r"^(?P<repo>[\w.\-]+(?:/[\w.\-]+)?)#(?P<kind>code|secret)-(?P<number>\d+)$")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+LINK_MAX = 500
+LINK_FORBIDDEN = frozenset('<>|"`\\')
 
 
 def parse_alert_ref(text: str) -> AlertRef:
@@ -49,11 +51,23 @@ def check_due_date(due: date, today: date) -> None:
 
 
 def check_contact_link(link: str | None) -> None:
-    if link and not URL.match(link):
+    """An https URL with a real host, parsed (not pattern-matched), with nothing that could close
+    a Slack link early (`>`, `|`, `<`) or hide in one (spaces, control characters)."""
+    if not link:
+        return
+    problem = "The contact link must be a web address starting with https://"
+    if len(link) > LINK_MAX or any(ch in LINK_FORBIDDEN or ord(ch) < 33 for ch in link):
         raise CampaignError(
-            "The contact link must be a web address starting with https://",
-            field="contact_link",
+            f"{problem} (one address, at most {LINK_MAX} characters).", field="contact_link"
         )
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise CampaignError(problem, field="contact_link") from None
+    if parts.scheme.lower() != "https" or not host or "." not in host or parts.username:
+        raise CampaignError(problem, field="contact_link")
 
 
 def check_timezone(timezone: str) -> None:

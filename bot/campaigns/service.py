@@ -93,7 +93,7 @@ class CampaignService(CampaignQueries):
             raise CampaignError("Choose a campaign manager.", field="manager")
         if not await self.directory.is_security_manager(manager):
             raise CampaignError(
-                f"<@{manager}> is not a security manager; a campaign's manager must be one.",
+                f"A campaign's manager must be a security manager; <@{manager}> is not one.",
                 field="manager",
             )
 

@@ -211,6 +211,7 @@ async def serve(
         web_app = build_web_app(
             None if settings.socket_mode else bolt_app,
             Health(engine=engine, slack=slack, clock=clock),
+            signing_secret=secret_of(settings.slack_signing_secret) or "",
             extra_routes=webhooks,
         )
         await _start_web(web_app, settings, stack, shutdown_timeout)

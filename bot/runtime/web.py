@@ -10,8 +10,10 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import Clock, system_clock
@@ -26,6 +28,8 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 25 * 1024 * 1024
 """GitHub webhook payloads can reach 25 MB; aiohttp's default limit is 1 MB."""
 OUTBOX_STUCK = timedelta(minutes=10)
+SLACK_BODY_MAX = 1024 * 1024
+"""Slack's requests are a few kilobytes; a megabyte leaves room and refuses floods unread."""
 
 
 class SlackLink(Protocol):
@@ -101,10 +105,39 @@ class Health:
 # ---------------------------------------------------------------------------------------------
 
 
-def _slack_events_handler(bolt_app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+def slack_signature_ok(verifier: SignatureVerifier, body: bytes, headers: Any) -> bool:
+    """Slack's v0 signature, checked before anything else reads the body. A malformed header
+    (a timestamp that is not a number, a signature that is not ASCII) is just a bad signature."""
+    try:
+        return verifier.is_valid(
+            body=body,
+            timestamp=headers.get("X-Slack-Request-Timestamp"),
+            signature=headers.get("X-Slack-Signature"),
+        )
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return False
+
+
+def _slack_events_handler(
+    bolt_app: AsyncApp, signing_secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        # Slack's payloads stay far below this; anything larger is refused unread.
+        if (request.content_length or 0) > SLACK_BODY_MAX:
+            return web.Response(status=413, text="request body too large")
+        body = await request.content.read(SLACK_BODY_MAX + 1)
+        if len(body) > SLACK_BODY_MAX:
+            return web.Response(status=413, text="request body too large")
+        if verifier is None or not slack_signature_ok(verifier, body, request.headers):
+            # Never log the body of a refused request: it may carry a response_url or a token.
+            log.info("refused a Slack request without a valid signature (%d bytes)", len(body))
+            return web.Response(status=401, text="invalid signature")
+        bolt_request = AsyncBoltRequest(
+            body=body.decode("utf-8"), query=request.query_string, headers=dict(request.headers)
+        )
+        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
 
     return slack_events
 
@@ -128,6 +161,7 @@ def build_web_app(
     bolt_app: AsyncApp | None,
     health: Health,
     *,
+    signing_secret: str = "",
     extra_routes: Sequence[web.AbstractRouteDef] = (),
 ) -> web.Application:
     """The one aiohttp app: Slack's HTTP endpoint (HTTP mode only), health, and extra routes
@@ -135,6 +169,6 @@ def build_web_app(
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     routes: list[web.AbstractRouteDef] = [web.get(HEALTH_PATH, _health_handler(health))]
     if bolt_app is not None:
-        routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app)))
+        routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app, signing_secret)))
     app.add_routes([*routes, *extra_routes])
     return app

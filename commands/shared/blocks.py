@@ -9,6 +9,7 @@ longer than a limit is shortened with an ellipsis *before* it goes into a model 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -56,6 +57,22 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 def escape(text: str) -> str:
     """Slack's mrkdwn needs &, < and > escaped in user-supplied text (no pings, no fake links)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+SERVICE_MENTION = re.compile(r"&lt;([@#])([UWCG][A-Z0-9]{2,20})&gt;")
+FIELD_MENTION = re.compile(r"<@[UW][A-Z0-9]{2,20}>")
+
+
+def error_text(message: str) -> str:
+    """A domain message for mrkdwn: all of it escaped (it may quote user text such as a name or
+    a query), then only the user and channel mentions the service wrote are made live again.
+    Answers are ephemeral, so even a mention a user typed pings nobody."""
+    return SERVICE_MENTION.sub(r"<\1\2>", escape(message))
+
+
+def field_error_text(message: str) -> str:
+    """A domain message for a modal field error, which Slack shows as plain text."""
+    return FIELD_MENTION.sub("this person", message)
 
 
 def shorten(text: str, limit: int) -> str:

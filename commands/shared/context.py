@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -19,8 +20,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import CampaignError
 from bot.core.tasks import TaskTracker
+from commands.shared.blocks import error_text, field_error_text
 
 log = logging.getLogger(__name__)
+
+DAMAGED = "That button or form is out of date or damaged; open it again from a fresh message."
+FAILED = "Something went wrong on our side; it has been logged. Please try again in a moment."
 
 
 @dataclass
@@ -108,6 +113,12 @@ def listener(
             log.warning("Slack refused a call: %s", exc.response.get("error"))
             await ctx.ack()
             await ctx.tell(f"Slack refused that: {exc.response.get('error', 'unknown error')}.")
+        except ValidationError:
+            # A button value or private_metadata that is not what we wrote: forged or stale.
+            await answer_error(ctx, CampaignError(DAMAGED))
+        except Exception:  # the last resort: a person always gets an answer, the log the trace
+            log.exception("listener %s failed", handler.__name__)
+            await answer_error(ctx, CampaignError(FAILED))
         finally:
             await ctx.ack()
 
@@ -119,13 +130,11 @@ async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
     """Field errors go back onto the modal field; everything else is an ephemeral message."""
     if ctx.is_view_submission and not ctx.acked:
         field_id = exc.field if exc.field in field_blocks(ctx.view) else None
-        if field_id:
-            await ctx.ack(response_action="errors", errors={field_id: exc.message})
-            return
-        await ctx.ack(response_action="errors", errors={first_input(ctx.view): exc.message})
+        text = field_error_text(exc.message)
+        await ctx.ack(response_action="errors", errors={field_id or first_input(ctx.view): text})
         return
     await ctx.ack()
-    await ctx.tell(f":warning: {exc.message}")
+    await ctx.tell(f":warning: {error_text(exc.message)}")
 
 
 def field_blocks(view: dict[str, Any]) -> set[str]:

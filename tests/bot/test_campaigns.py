@@ -122,7 +122,7 @@ async def test_developer_cannot_create_campaign(svc: CampaignService) -> None:
         ({"description": "d" * 256}, "description", "1 to 255"),
         ({"due_date": date(2026, 11, 2)}, "due_date", "in the future"),
         ({"due_date": date(2025, 1, 1)}, "due_date", "in the future"),
-        ({"manager": DEV}, "manager", "not a security manager"),
+        ({"manager": DEV}, "manager", "must be a security manager"),
         ({"query": "sevrity:high"}, "query", "sevrity"),
         ({"query": "is:open rule:nothing/matches"}, "query", "selects no alerts"),
         ({"query": "is:open"}, "query", "one kind"),

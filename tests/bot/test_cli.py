@@ -115,7 +115,7 @@ def test_create_prints_the_new_number(demo_database: Path) -> None:
                 "--manager",
                 "U0STRANGER",
             ],
-            "not a security manager",
+            "must be a security manager",
         ),
         (["import", "missing.json"], "no such file"),
     ],

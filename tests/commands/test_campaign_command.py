@@ -189,7 +189,7 @@ async def test_delete_confirms_with_the_campaign_name(slack: SlackDriver) -> Non
         view, {"confirm_name": {"confirm_name": {"value": "Critical alerts"}}}
     )
     assert right == {}
-    assert "There is no campaign #1" in text_of(await slack.command("show 1"))
+    assert "Campaign #1 was deleted" in text_of(await slack.command("show 1"))
 
 
 async def test_stale_button_on_deleted_campaign_gets_a_clear_answer(slack: SlackDriver) -> None:

@@ -50,13 +50,32 @@ from bot.core.query.qualifiers import (
 )
 from bot.core.query.times import AGE, AGE_RANGE, CREATED, CREATED_RANGE, UNIT_DAYS
 
+MAX_QUERY_CHARACTERS = 2000
+MAX_TERMS = 50
+MAX_VALUES = 200
+"""Bounds that keep parsing and the compiled SQL small: a real campaign filter uses a handful of
+terms; thousands would freeze the bot for everyone and overflow SQLite's expression depth."""
+
 
 def parse(text: str) -> Query:
     """Parse and validate a query; raises QueryError with a message fit to show the user."""
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise QueryError(
+            f"The filter is {len(text)} characters long; the most is {MAX_QUERY_CHARACTERS}. "
+            "Narrow it with fewer terms (a template or `repo:` values work well)."
+        )
     tokens = _tokens(text)
     if not tokens:
         raise QueryError(EMPTY_QUERY, term="")
+    if len(tokens) > MAX_TERMS:
+        raise QueryError(f"The filter has {len(tokens)} terms; the most is {MAX_TERMS}.")
     terms = _merge(_term(token) for token in tokens)
+    values = sum(len(getattr(term, "values", ())) for term in terms)
+    if values > MAX_VALUES:
+        raise QueryError(
+            f"The filter lists {values} values; the most is {MAX_VALUES}. "
+            "Use a broader qualifier (a team, a topic or a custom property) instead."
+        )
     _check_kinds(terms)
     return Query(terms=tuple(terms), notes=_notes(terms), text=text)
 
