@@ -390,3 +390,15 @@ async def active_with_alerts(conn: AsyncConnection, alert_ids: Sequence[int]) ->
         )
         found.update(ids)
     return sorted(found)
+
+
+async def has_assignment(conn: AsyncConnection, campaign_id: int, assignee: str) -> bool:
+    found = await conn.scalar(
+        select(schema.assignments.c.alert_id)
+        .where(
+            schema.assignments.c.campaign_id == campaign_id,
+            schema.assignments.c.assignee == assignee,
+        )
+        .limit(1)
+    )
+    return found is not None

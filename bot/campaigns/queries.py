@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.campaigns.ports import AdminList, Directory
 from bot.core import progress as progress_math
 from bot.core.clock import Clock, system_clock
-from bot.core.errors import CampaignError, NotFound
+from bot.core.errors import CampaignError, NotFound, PermissionDenied
 from bot.core.models import (
+    AlertKind,
     AlertStatus,
     Campaign,
     CampaignAlert,
@@ -169,12 +170,26 @@ class CampaignQueries:
         self,
         campaign: Campaign,
         *,
+        viewer: str | None = None,
         repository: str | None = None,
         status: AlertStatus | None = None,
         assignee: str | None = None,
         offset: int = 0,
         limit: int = 20,
     ) -> tuple[list[CampaignAlert], int]:
+        """A page of a campaign's alerts. With a `viewer`, a secret campaign's alerts are shown as
+        GitHub shows secret alerts: in full to managers, to anyone else only those assigned to
+        them (the counts stay visible to everyone)."""
+        restricted = viewer is not None and campaign.kind is AlertKind.SECRET
+        if restricted and viewer and not await self.may_manage(viewer, campaign):
+            async with self.engine.connect() as conn:
+                involved = await store.has_assignment(conn, campaign.number, viewer)
+            if not involved:
+                raise PermissionDenied(
+                    "Secret alerts are listed to security managers, the campaign's manager "
+                    "and the people assigned to them; the counts are for everyone."
+                )
+            assignee = viewer
         async with self.engine.connect() as conn:
             return await store.campaign_alerts(
                 conn,

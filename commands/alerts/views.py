@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
 from commands.shared import ids
@@ -43,10 +43,10 @@ class AlertPage(BaseModel):
     characters), a status and an offset — never the alerts themselves.
     """
 
-    campaign: int
+    campaign: int = Field(ge=1)
     repository: str | None = None
     status: AlertStatus | None = None
-    offset: int = 0
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
     def button_value(self) -> str | None:
         """Compact JSON for a button, or None when it would not fit Slack's 2000 characters.

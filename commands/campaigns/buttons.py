@@ -48,7 +48,9 @@ class CampaignButtons:
         await show(
             ctx,
             f"Campaign #{campaign.id}",
-            campaign_view(campaign, progress),
+            campaign_view(
+                campaign, progress, manage=await self.campaigns.may_manage(ctx.user_id, campaign)
+            ),
             f"Campaign #{campaign.id}",
         )
 
@@ -57,6 +59,7 @@ class CampaignButtons:
         campaign = await self.campaigns.resolve(str(page.campaign))
         items, total = await self.campaigns.alerts(
             campaign,
+            viewer=ctx.user_id,
             repository=page.repository,
             status=page.status,
             offset=page.offset,

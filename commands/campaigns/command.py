@@ -29,6 +29,7 @@ from commands.campaigns.views import (
     templates_blocks,
 )
 from commands.shared import ids
+from commands.shared.blocks import escape
 from commands.shared.context import SlackContext, listener
 
 DEFAULT_DUE = timedelta(days=30)
@@ -111,6 +112,7 @@ class CampaignCommands:
             )
             items, total = await self.campaigns.alerts(
                 campaign,
+                viewer=ctx.user_id,
                 repository=page.repository,
                 status=page.status,
                 limit=ALERTS_PER_PAGE,
@@ -122,7 +124,10 @@ class CampaignCommands:
             return
         progress = await self.campaigns.progress(campaign)
         await ctx.tell(
-            f"Campaign #{campaign.id} {campaign.name}", campaign_view(campaign, progress)
+            f"Campaign #{campaign.id} {escape(campaign.name)}",
+            campaign_view(
+                campaign, progress, manage=await self.campaigns.may_manage(ctx.user_id, campaign)
+            ),
         )
 
     async def edit(self, ctx: SlackContext, command: Command) -> None:

@@ -8,6 +8,10 @@ than sleeping. Block Kit payloads are checked against Slack's limits and every b
 Socket Mode works too: `apps.connections.open` hands out a websocket on this server that says
 hello, answers pings (recorded as `socket.ping`), records acks (`socket.ack`) and can push
 envelopes (`await fake.push("events_api", payload)`).
+
+This module has the server, its arrangement, fault injection and recorded calls; the Web API
+methods are in `slack_methods`, the Block Kit checks in `slack_validation`, Socket Mode in
+`slack_socket`, and what they share (`SlackCall`, `Violation`, the ids) in `slack_model`.
 """
 
 from __future__ import annotations
@@ -15,62 +19,30 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from aiohttp.web_request import FileField
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
-TEAM_ID = "T0000FAKE"
-BOT_USER_ID = "U0000BOT"
-BOT_ID = "B0000BOT"
-APP_ID = "A0000APP"
+from tests.fakes.slack_methods import SlackMethods
+from tests.fakes.slack_model import (
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    Json,
+    Reject,
+    SlackCall,
+    Violation,
+)
+from tests.fakes.slack_socket import SocketMode
 
-MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
-TEXT_MAX = 40_000
-HEADER_TEXT_MAX = 150
-SECTION_TEXT_MAX = 3000
-VIEW_BYTES_MAX = 250_000
-
-MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
-VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
-
-Json = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SlackCall:
-    """One request the fake received. `method` is the API method, `hook` for response_url posts
-    (with `hook_id`), or `socket.*` for Socket Mode traffic."""
-
-    method: str
-    args: Json
-    token: str | None
-    status: int = 200
-    error: str | None = None
-    hook_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200 and self.error is None
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A payload real Slack would reject (or truncate)."""
-
-    method: str
-    problem: str
+# The records and default ids are part of FakeSlack's own API, so they are importable from here.
+__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "FakeSlack", "SlackCall", "Violation"]
 
 
 @dataclass
@@ -81,17 +53,8 @@ class _Fault:
     retry_after: int = 0
 
 
-class _Reject(Exception):
-    """Ends a method with `{"ok": false, "error": ...}`."""
-
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
-
-
 @dataclass
-class FakeSlack:
+class FakeSlack(SlackMethods, SocketMode):
     """The fake Slack Web API. Use as `async with FakeSlack() as fake:`."""
 
     team_id: str = TEAM_ID
@@ -342,10 +305,10 @@ class FakeSlack:
             return _fault_response(fault)
         try:
             if fault is not None:
-                raise _Reject(str(fault.value))
+                raise Reject(str(fault.value))
             self._check_token(method, token)
             body = self._answer(method, args)
-        except _Reject as rejection:
+        except Reject as rejection:
             await self._record(SlackCall(method, args, token, error=rejection.error))
             return web.json_response({"ok": False, "error": rejection.error, **rejection.extra})
         await self._record(SlackCall(method, args, token))
@@ -362,344 +325,6 @@ class FakeSlack:
         self.uploads[file_id] = await request.read()
         await self._record(SlackCall("upload", {"file_id": file_id}, None))
         return web.Response(text=f"OK - {len(self.uploads[file_id])}")
-
-    def _check_token(self, method: str, token: str | None) -> None:
-        if not token:
-            raise _Reject("not_authed")
-        app_level = token.startswith("xapp-")
-        if method == "apps.connections.open":
-            if not app_level:
-                raise _Reject("not_allowed_token_type")
-        elif app_level:
-            raise _Reject("not_allowed_token_type")
-        elif not token.startswith(("xoxb-", "xoxp-")):
-            raise _Reject("invalid_auth")
-
-    def _answer(self, method: str, args: Json) -> Json:
-        handler = self._methods().get(method)
-        if method in MESSAGE_METHODS:
-            self._validate_message(method, args)
-        if method in VIEW_METHODS:
-            self._validate_view(method, args.get("view"))
-        return handler(args) if handler else {}
-
-    def _methods(self) -> dict[str, Callable[[Json], Json]]:
-        return {
-            "auth.test": self._auth_test,
-            "apps.connections.open": self._connections_open,
-            "chat.postMessage": self._post_message,
-            "chat.update": self._update_message,
-            "chat.postEphemeral": self._post_ephemeral,
-            "chat.delete": self._delete_message,
-            "views.open": self._views_open,
-            "views.push": self._views_open,
-            "views.update": self._views_update,
-            "views.publish": self._views_publish,
-            "conversations.open": self._conversations_open,
-            "conversations.info": self._conversations_info,
-            "conversations.history": self._conversations_history,
-            "users.info": self._users_info,
-            "users.lookupByEmail": self._users_lookup_by_email,
-            "usergroups.users.list": self._usergroup_users,
-            "files.upload": self._files_upload,
-            "files.getUploadURLExternal": self._get_upload_url,
-            "files.completeUploadExternal": self._complete_upload,
-        }
-
-    # -- methods --------------------------------------------------------------------------------
-
-    def _auth_test(self, _args: Json) -> Json:
-        return {
-            "url": "https://fake-workspace.slack.com/",
-            "team": "Fake Workspace",
-            "user": "campaignbot",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "is_enterprise_install": False,
-        }
-
-    def _connections_open(self, _args: Json) -> Json:
-        return {"url": f"ws{self.url.removeprefix('http')}/ws/{next(self._ids)}"}
-
-    def _next_ts(self) -> str:
-        """Wall-clock message timestamps, strictly increasing, as Slack's are."""
-        micros = max(int(time.time() * 1_000_000), self._last_micros + 1)
-        self._last_micros = micros
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
-
-    def _channel_for_post(self, channel: str | None) -> str:
-        if not channel:
-            raise _Reject("channel_not_found")
-        if channel.startswith(("U", "W")):
-            return self.dm_channel(channel)
-        if (
-            self.strict_channels
-            and channel not in self.channels
-            and channel not in self._dms.values()
-        ):
-            raise _Reject("channel_not_found")
-        return channel
-
-    def _message(self, args: Json, ts: str) -> Json:
-        message: Json = {
-            "type": "message",
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "app_id": APP_ID,
-            "text": args.get("text", ""),
-            "ts": ts,
-        }
-        for key in ("blocks", "attachments", "thread_ts", "metadata"):
-            if key in args:
-                message[key] = args[key]
-        return message
-
-    def _post_message(self, args: Json) -> Json:
-        channel = self._channel_for_post(args.get("channel"))
-        if not any(args.get(key) for key in ("text", "blocks", "attachments")):
-            raise _Reject("no_text")
-        ts = self._next_ts()
-        message = self._message(args, ts)
-        self.messages[(channel, ts)] = message
-        return {"channel": channel, "ts": ts, "message": message}
-
-    def _update_message(self, args: Json) -> Json:
-        channel, ts = args.get("channel", ""), args.get("ts", "")
-        if (channel, ts) not in self.messages:
-            raise _Reject("message_not_found")
-        message = {**self.messages[(channel, ts)], **self._message(args, ts)}
-        self.messages[(channel, ts)] = message
-        return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
-
-    def _delete_message(self, args: Json) -> Json:
-        channel, ts = args.get("channel", ""), args.get("ts", "")
-        if self.messages.pop((channel, ts), None) is None:
-            raise _Reject("message_not_found")
-        return {"channel": channel, "ts": ts}
-
-    def _post_ephemeral(self, args: Json) -> Json:
-        self._channel_for_post(args.get("channel"))
-        if not args.get("user"):
-            raise _Reject("user_not_found")
-        return {"message_ts": self._next_ts()}
-
-    def _new_view(self, view: Json) -> Json:
-        view_id = f"V{next(self._ids):08d}"
-        return {
-            "id": view_id,
-            "team_id": self.team_id,
-            "app_id": APP_ID,
-            "bot_id": self.bot_id,
-            "state": {"values": {}},
-            "hash": uuid.uuid4().hex[:16],
-            "private_metadata": "",
-            "callback_id": "",
-            "external_id": "",
-            "root_view_id": view_id,
-            "previous_view_id": None,
-            "clear_on_close": False,
-            "notify_on_close": False,
-            **view,
-        }
-
-    def _views_open(self, args: Json) -> Json:
-        if not args.get("trigger_id"):
-            raise _Reject("invalid_arguments")
-        view = self._new_view(_required_view(args))
-        self.views[view["id"]] = view
-        return {"view": view}
-
-    def _find_view(self, args: Json) -> Json:
-        if view_id := args.get("view_id"):
-            if view_id in self.views:
-                return self.views[view_id]
-        elif external_id := args.get("external_id"):
-            for view in self.views.values():
-                if view.get("external_id") == external_id:
-                    return view
-        raise _Reject("not_found")
-
-    def _views_update(self, args: Json) -> Json:
-        current = self._find_view(args)
-        if args.get("hash") and args["hash"] != current["hash"]:
-            raise _Reject("hash_conflict")
-        view = {**current, **_required_view(args), "hash": uuid.uuid4().hex[:16]}
-        view["id"] = current["id"]
-        self.views[view["id"]] = view
-        return {"view": view}
-
-    def _views_publish(self, args: Json) -> Json:
-        user_id = args.get("user_id", "")
-        if not user_id:
-            raise _Reject("invalid_arguments")
-        current = self.home_views.get(user_id)
-        if args.get("hash") and (current is None or args["hash"] != current["hash"]):
-            raise _Reject("hash_conflict")
-        view = self._new_view(_required_view(args))
-        if current is not None:
-            view["id"] = view["root_view_id"] = current["id"]
-        self.home_views[user_id] = view
-        return {"view": view}
-
-    def dm_channel(self, user_id: str) -> str:
-        """The DM channel id the fake uses for a user (stable per user)."""
-        return self._dms.setdefault(user_id, f"D{len(self._dms) + 1:08d}")
-
-    def _conversations_open(self, args: Json) -> Json:
-        users = [u for u in str(args.get("users", "")).split(",") if u]
-        if not users:
-            raise _Reject("users_list_not_supplied")
-        for user in users:
-            if user not in self.users:
-                raise _Reject("user_not_found")
-        if len(users) == 1:
-            already = users[0] in self._dms
-            return {"channel": {"id": self.dm_channel(users[0])}, "already_open": already}
-        return {"channel": {"id": f"G{next(self._ids):08d}"}}
-
-    def _conversations_history(self, args: Json) -> Json:
-        """Newest first; metadata only with `include_all_metadata`, as Slack does."""
-        channel = str(args.get("channel") or "")
-        oldest = float(args.get("oldest") or 0)
-        limit = int(args.get("limit") or 100)
-        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
-        found = sorted(
-            (
-                message
-                for (where, ts), message in self.messages.items()
-                if where == channel and float(ts) >= oldest
-            ),
-            key=lambda message: float(message["ts"]),
-            reverse=True,
-        )
-        shown = [
-            message if with_metadata else {k: v for k, v in message.items() if k != "metadata"}
-            for message in found[:limit]
-        ]
-        return {"messages": shown, "has_more": len(found) > limit}
-
-    def _conversations_info(self, args: Json) -> Json:
-        channel = args.get("channel", "")
-        if channel in self.channels:
-            return {"channel": self.channels[channel]}
-        if channel in self._dms.values():
-            return {"channel": {"id": channel, "is_im": True, "is_channel": False}}
-        raise _Reject("channel_not_found")
-
-    def _users_info(self, args: Json) -> Json:
-        user = self.users.get(args.get("user", ""))
-        if user is None:
-            raise _Reject("user_not_found")
-        return {"user": user}
-
-    def _users_lookup_by_email(self, args: Json) -> Json:
-        email = str(args.get("email", "")).lower()
-        for user in self.users.values():
-            if str(user["profile"].get("email", "")).lower() == email and email:
-                return {"user": user}
-        raise _Reject("users_not_found")
-
-    def _usergroup_users(self, args: Json) -> Json:
-        group = args.get("usergroup", "")
-        if group not in self.usergroups:
-            raise _Reject("no_such_subteam")
-        return {"users": self.usergroups[group]}
-
-    def _files_upload(self, args: Json) -> Json:
-        return {"file": {"id": f"F{next(self._ids):08d}", "title": args.get("title", "")}}
-
-    def _get_upload_url(self, args: Json) -> Json:
-        file_id = f"F{next(self._ids):08d}"
-        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
-
-    def _complete_upload(self, args: Json) -> Json:
-        files = args.get("files", [])
-        if isinstance(files, str):
-            files = json.loads(files)
-        return {"files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
-
-    # -- Block Kit validation -------------------------------------------------------------------
-
-    def _violate(self, method: str, problems: list[str], error: str) -> None:
-        if problems:
-            self.violations.extend(Violation(method, p) for p in problems)
-            raise _Reject(error, response_metadata={"messages": [f"[ERROR] {p}" for p in problems]})
-
-    def _validate_message(self, method: str, args: Json) -> None:
-        problems = []
-        text = args.get("text") or ""
-        if len(text) > TEXT_MAX:
-            problems.append(f"text is {len(text)} characters; at most {TEXT_MAX}")
-        self._violate(method, problems, "msg_too_long")
-        blocks = args.get("blocks")
-        if blocks is not None:
-            blocks_problems = block_problems(blocks, MESSAGE_BLOCKS_MAX)
-            self._violate(method, blocks_problems, "invalid_blocks")
-
-    def _validate_view(self, method: str, view: object) -> None:
-        if not isinstance(view, dict):
-            return  # answered as invalid_arguments by the method itself
-        size = len(json.dumps(view))
-        if size > VIEW_BYTES_MAX:
-            self._violate(
-                method, [f"view is {size} bytes; at most {VIEW_BYTES_MAX}"], "view_too_large"
-            )
-        self._violate(method, view_problems(view), "invalid_arguments")
-
-    # -- Socket Mode ----------------------------------------------------------------------------
-
-    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=False)
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        await self._record(
-            SlackCall("socket.connect", {"socket": request.match_info["socket_id"]}, None)
-        )
-        hello = {
-            "type": "hello",
-            "num_connections": len(self._sockets),
-            "connection_info": {"app_id": APP_ID},
-        }
-        await ws.send_json(hello)
-        try:
-            await self._socket_loop(ws)
-        finally:
-            self._sockets.remove(ws)
-        return ws
-
-    async def _socket_loop(self, ws: web.WebSocketResponse) -> None:
-        async for message in ws:
-            if message.type == WSMsgType.PING:
-                await ws.pong(message.data)
-                await self._record(SlackCall("socket.ping", {}, None))
-            elif message.type == WSMsgType.TEXT:
-                await self._record(SlackCall("socket.ack", json.loads(message.data), None))
-
-    @property
-    def socket_connections(self) -> int:
-        return len(self._sockets)
-
-    async def push(self, envelope_type: str, payload: Json) -> str:
-        """Send an envelope (`events_api`, `slash_commands`, `interactive`) to every open socket;
-        returns its envelope_id, which the app's ack (`socket.ack`) carries back."""
-        envelope_id = uuid.uuid4().hex
-        envelope = {
-            "envelope_id": envelope_id,
-            "type": envelope_type,
-            "payload": payload,
-            "accepts_response_payload": envelope_type != "events_api",
-            "retry_attempt": 0,
-            "retry_reason": "",
-        }
-        for ws in list(self._sockets):
-            await ws.send_json(envelope)
-        return envelope_id
-
-    async def drop_sockets(self) -> None:
-        """Close every Socket Mode connection from Slack's side (as a Slack restart would)."""
-        for ws in list(self._sockets):
-            await ws.close(message=b"fake slack closed the connection")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,77 +368,3 @@ def _fault_response(fault: _Fault) -> web.Response:
             headers={"Retry-After": str(fault.retry_after)},
         )
     return web.Response(status=int(fault.value), text="fake slack server error")
-
-
-def _required_view(args: Json) -> Json:
-    view = args.get("view")
-    if not isinstance(view, dict):
-        raise _Reject("invalid_arguments")
-    return view
-
-
-def _text_of(obj: object) -> str:
-    if isinstance(obj, dict):
-        return str(obj.get("text", ""))
-    return str(obj or "")
-
-
-def _limit_problems(block: Json, index: int) -> list[str]:
-    """Limits checked by hand, so a breach is named even where slack_sdk does not check it."""
-    kind = block.get("type")
-    text = _text_of(block.get("text"))
-    if kind == "header" and len(text) > HEADER_TEXT_MAX:
-        return [
-            f"blocks[{index}]: header text is {len(text)} characters; at most {HEADER_TEXT_MAX}"
-        ]
-    if kind == "section" and len(text) > SECTION_TEXT_MAX:
-        return [
-            f"blocks[{index}]: section text is {len(text)} characters; at most {SECTION_TEXT_MAX}"
-        ]
-    return []
-
-
-def _sdk_problems(block: Json, index: int) -> list[str]:
-    """Parse with slack_sdk and run its validators (to_dict validates nested objects too)."""
-    try:
-        parsed = Block.parse(block)
-        if parsed is None:
-            return [f"blocks[{index}]: unknown block type {block.get('type')!r}"]
-        parsed.to_dict()
-    except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        return [f"blocks[{index}]: {exc}"]
-    return []
-
-
-def block_problems(blocks: object, limit: int) -> list[str]:
-    """Why Slack would refuse these blocks, as readable sentences (empty when fine)."""
-    if not isinstance(blocks, list):
-        return ["blocks must be a JSON array"]
-    problems = [f"{len(blocks)} blocks; at most {limit}"] if len(blocks) > limit else []
-    for index, block in enumerate(blocks):
-        if not isinstance(block, dict):
-            problems.append(f"blocks[{index}] is not an object")
-            continue
-        problems += _limit_problems(block, index) or _sdk_problems(block, index)
-    return problems
-
-
-def view_problems(view: Json) -> list[str]:
-    """Why Slack would refuse this view: its own limits, then each block's."""
-    problems: list[str] = []
-    blocks = view.get("blocks", [])
-    if view.get("type") == "modal":
-        if not view.get("title"):
-            problems.append("a modal needs a title")
-        has_input = isinstance(blocks, list) and any(
-            isinstance(b, dict) and b.get("type") == "input" for b in blocks
-        )
-        if has_input and not view.get("submit"):
-            problems.append("a modal with input blocks needs a submit button")
-    try:
-        # View checks title/submit/close (24), private_metadata (3000), callback_id (255);
-        # blocks are checked one by one below, a stand-in keeps View's own count check quiet.
-        View(**{**view, "blocks": [{"type": "divider"}]}).to_dict()
-    except (SlackObjectFormationError, TypeError, ValueError) as exc:
-        problems.append(f"view: {exc}")
-    return problems + block_problems(blocks, VIEW_BLOCKS_MAX)

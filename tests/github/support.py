@@ -1,7 +1,9 @@
-"""What the GitHub tests share: an instant clock-and-sleep, a client pointed at the fake."""
+"""What the GitHub tests share: an instant clock-and-sleep, a client pointed at the fake, and the
+client tests' paths, page collector and seeded data."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,9 +11,14 @@ import aiohttp
 
 from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
+from bot.github.http import Page
 from tests.fakes.github import FakeGitHub
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+ALERTS = "/orgs/acme/code-scanning/alerts"
+SECRETS = "/orgs/acme/secret-scanning/alerts"
+REPOS = "/orgs/acme/repos"
 
 
 class FakeTime:
@@ -43,3 +50,33 @@ def make_client(
         clock=time.clock,
         **options,
     )
+
+
+async def collect(pages: AsyncIterator[Page]) -> list[Page]:
+    return [page async for page in pages]
+
+
+def seed_alerts(fake: FakeGitHub, count: int) -> None:
+    for name in ("api", "web", "worker"):
+        fake.add_repo(name)
+    for i in range(count):
+        fake.add_code_alert(
+            ("api", "web", "worker")[i % 3],
+            updated_at=START - timedelta(minutes=i),
+        )
+
+
+def campaign_body(fake: FakeGitHub) -> dict[str, Any]:
+    if "acme/api" not in fake.repos:
+        fake.add_repo("api")
+        fake.add_code_alert("api", number=1)
+        fake.add_code_alert("api", number=2, state="fixed")
+    return {
+        "name": "Critical CodeQL alerts",
+        "description": "Fix the critical ones before the audit.",
+        "managers": ["octocat"],
+        "ends_at": "2025-04-01T00:00:00Z",
+        "code_scanning_alerts": [
+            {"repository_id": fake.repos["acme/api"]["id"], "alert_numbers": [1, 2]}
+        ],
+    }

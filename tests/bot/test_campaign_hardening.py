@@ -1,0 +1,129 @@
+"""Rules that held only by luck before: races on one database, reused numbers, bounded queries,
+links that could break out of Slack markup."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.campaigns.requests import EditRequest
+from bot.campaigns.service import CampaignService
+from bot.core.errors import CampaignError, Conflict, NotFound
+from bot.core.notices import NoticeKind
+from bot.core.query.parser import MAX_QUERY_CHARACTERS, MAX_TERMS
+from bot.core.settings import Settings
+from store import outbox
+from tests.bot.conftest import ADMIN, MANAGER, request
+
+
+async def _kinds(engine: AsyncEngine) -> list[NoticeKind]:
+    async with engine.connect() as conn:
+        return [notice.kind for notice in await outbox.all_notices(conn)]
+
+
+async def test_concurrent_creates_never_pass_the_active_limit(
+    inventory: AsyncEngine, settings: Settings, now: object
+) -> None:
+    limited = settings.model_copy(update={"max_active_campaigns": 3})
+    service = CampaignService(inventory, limited, clock=lambda: now)  # type: ignore[arg-type,return-value]
+    await service.create(ADMIN, request(name="first"))
+    await service.create(ADMIN, request(name="second"))
+
+    results = await asyncio.gather(
+        *(service.create(ADMIN, request(name=f"racer {n}")) for n in range(6)),
+        return_exceptions=True,
+    )
+
+    created = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(created) == 1 and len(refused) == 5
+    assert all("most allowed (3)" in r.message for r in refused)
+    assert len(await service.list_campaigns()) == 3
+
+
+async def test_two_concurrent_closes_close_once_and_announce_once(svc: CampaignService) -> None:
+    await svc.create(ADMIN, request(channel="C0SEC"))
+
+    results = await asyncio.gather(
+        svc.close(ADMIN, "1"), svc.close(MANAGER, "1"), return_exceptions=True
+    )
+
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    assert (await _kinds(svc.engine)).count(NoticeKind.CLOSED) == 1
+    events = await svc.history(await svc.resolve("1"))
+    assert [e.action for e in events] == ["created", "closed"]
+
+
+async def test_an_edit_racing_a_close_never_lands_on_the_closed_campaign(
+    svc: CampaignService,
+) -> None:
+    await svc.create(ADMIN, request())
+
+    await asyncio.gather(
+        svc.close(ADMIN, "1"),
+        svc.edit(MANAGER, "1", EditRequest(name="renamed")),
+        return_exceptions=True,
+    )
+
+    events = await svc.history(await svc.resolve("1"))
+    actions = [e.action for e in events]
+    # Either the edit came first (and then the close), or it was refused: never after.
+    assert actions in (["created", "closed"], ["created", "edited", "closed"])
+
+
+async def test_numbers_are_never_reused_and_old_ones_say_deleted(svc: CampaignService) -> None:
+    first = (await svc.create(ADMIN, request(name="first"))).campaign
+    await svc.delete(ADMIN, str(first.number), confirm_name="first")
+
+    second = (await svc.create(ADMIN, request(name="second"))).campaign
+
+    assert second.number == first.number + 1
+    with pytest.raises(NotFound, match=f"Campaign #{first.number} was deleted"):
+        await svc.close(ADMIN, str(first.number))
+    assert (await svc.resolve(str(second.number))).name == "second"
+
+
+@pytest.mark.parametrize("reference", ["²", "#٣", "99999999999999999999", "#00000000000000000001"])
+async def test_odd_numbers_get_a_clear_answer(svc: CampaignService, reference: str) -> None:
+    with pytest.raises(NotFound):
+        await svc.resolve(reference)
+
+
+async def test_a_query_too_long_or_with_too_many_terms_names_the_limit(
+    svc: CampaignService,
+) -> None:
+    with pytest.raises(CampaignError, match=f"the most is {MAX_QUERY_CHARACTERS}"):
+        await svc.preview("repo:" + "a" * MAX_QUERY_CHARACTERS)
+    many = " ".join(f"-repo:r{n}" for n in range(MAX_TERMS + 1))
+    with pytest.raises(CampaignError, match=f"the most is {MAX_TERMS}"):
+        await svc.preview(many)
+    values = "repo:" + ",".join(f"r{n}" for n in range(300))
+    with pytest.raises(CampaignError, match="values; the most is"):
+        await svc.preview(values)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://ok.example><!channel><https://evil.example",
+        "https://ok.example|Click for prize",
+        "http://intranet.example/security",
+        "https://",
+        "https://user@evil.example",
+        "https://ok.example:99999/x",
+        "https://ok .example",
+        "javascript:alert(1)",
+    ],
+)
+async def test_contact_links_are_parsed_https_urls(svc: CampaignService, link: str) -> None:
+    with pytest.raises(CampaignError, match="https://") as refused:
+        await svc.create(ADMIN, request(contact_link=link))
+    assert refused.value.field == "contact_link"
+
+
+async def test_a_good_contact_link_is_kept(svc: CampaignService) -> None:
+    created = await svc.create(ADMIN, request(contact_link="https://wiki.example/sec?x=1#top"))
+    assert created.campaign.contact_link == "https://wiki.example/sec?x=1#top"
