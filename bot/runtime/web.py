@@ -21,7 +21,7 @@ from bot.core.notices import OutboxStats
 from store import outbox
 from store.engine import ping
 
-log = logging.getLogger("campaignbot")
+log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
