@@ -275,6 +275,9 @@ class EventProcessor:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
             raise Malformed(f"{full_name}#{kind.value}-{number}: {where}: {first['msg']}") from exc
+        if _older(alert, existing):
+            # Deliveries can arrive out of order: a late `fixed` must not undo a newer `reopened`.
+            return _Change(note=f"{full_name}#{kind.value}-{number}: older than stored", ignored=True)
         alert = _merge(alert, existing, raw)
         if alert.updated_at is None:
             alert.updated_at = self.clock()
@@ -364,3 +367,10 @@ def _previous_full_name(payload: Json) -> str | None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _older(incoming: Alert, existing: Alert | None) -> bool:
+    """Whether a delivery describes the alert as it was before what the store already has."""
+    if existing is None or incoming.updated_at is None or existing.updated_at is None:
+        return False
+    return incoming.updated_at < existing.updated_at

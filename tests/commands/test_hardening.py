@@ -3,11 +3,21 @@ buttons and odd numbers that still get an answer a person understands."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from commands.shared import ids
-from tests.commands.conftest import ADMIN, CHANNEL, DEV, MANAGER, SlackDriver, text_of
-from tests.commands.test_campaign_command import create_campaign
+from tests.commands.conftest import (
+    ADMIN,
+    CHANNEL,
+    DEV,
+    MANAGER,
+    SlackDriver,
+    input_values,
+    text_of,
+)
+from tests.commands.test_campaign_command import CREATE, create_campaign
 
 EVIL = "<!channel> <https://evil.example|Click for prize>"
 
@@ -116,3 +126,17 @@ async def test_secret_alerts_are_listed_only_to_managers_and_their_assignees(
     assert "Secret alerts are listed to security managers" in text_of(refused)
     assert "acme/web" in text_of(allowed)
     assert "2 secret alerts" in text_of(counts) or "open" in text_of(counts)
+
+
+async def test_a_double_submitted_create_form_makes_one_campaign_and_two_clean_answers(
+    slack: SlackDriver,
+) -> None:
+    opened = await slack.command_opening_modal("new")
+    view = opened.args["view"] | {"id": "VDOUBLE"}
+    values = input_values(**CREATE)
+
+    first, second = await asyncio.gather(slack.submit(view, values), slack.submit(view, values))
+
+    assert first == {} and second == {}
+    listed = text_of(await slack.command("list"))
+    assert listed.count("Critical alerts") == 1

@@ -408,3 +408,21 @@ def test_pull_request_text_names_alerts_of_its_own_repository() -> None:
         Reference(AlertKind.CODE, 5),
         Reference(AlertKind.SECRET, 4),
     ]
+
+
+async def test_a_late_older_delivery_does_not_undo_a_newer_state(
+    hooks: Hooks, fake: FakeGitHub
+) -> None:
+    fixed_at = fake.clock() + timedelta(minutes=1)
+    reopened_at = fixed_at + timedelta(minutes=5)
+    fake.set_code_alert_state("web", 2, "fixed", at=fixed_at)
+    late_fixed = fake.webhook_code_scanning_alert("fixed", "web", 2)
+    fake.set_code_alert_state("web", 2, "open", at=reopened_at)
+    reopened = fake.webhook_code_scanning_alert("reopened", "web", 2)
+
+    await hooks.apply("code_scanning_alert", reopened)
+    outcome = await hooks.apply("code_scanning_alert", late_fixed)
+
+    assert outcome.result.status == "ignored" and "older than stored" in outcome.result.note
+    alert = await find(hooks.engine, "acme/web", AlertKind.CODE, 2)
+    assert alert.state == "open"
