@@ -83,10 +83,19 @@ class CampaignQueries:
             breakdown = await alert_query.breakdown(conn, query, now=now)
         counts = breakdown.counts
         limit = self.settings.max_campaign_alerts
-        big = (
+        mixed = bool(counts.code and counts.secret)
+        # A mix of kinds can never become a campaign, so it is refused, never "big" (§4).
+        big = not mixed and (
             counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories
         )
         kept = min(counts.alerts, limit)
+        notes = list(query.notes)
+        if mixed:
+            notes.insert(
+                0,
+                f"This selects {counts.code} code and {counts.secret} secret alerts; a campaign "
+                "holds one kind: add kind:code or kind:secret.",
+            )
         selection = Selection(
             query=text,
             alerts=counts.alerts,
@@ -97,7 +106,7 @@ class CampaignQueries:
             kept=kept,
             left_out=counts.alerts - kept,
         )
-        return Preview(selection=selection, notes=list(query.notes), breakdown=breakdown)
+        return Preview(selection=selection, notes=notes, breakdown=breakdown)
 
     async def resolve(self, reference: str, conn: AsyncConnection | None = None) -> Campaign:
         """A campaign by number (`3`, `#3`) or by a unique prefix of its name."""
@@ -162,6 +171,7 @@ class CampaignQueries:
                 closed_dates=closed[campaign.number],
                 due=campaign.due_date,
                 today=self.today(campaign.timezone),
+                started=campaign.created_at.astimezone(ZoneInfo(campaign.timezone)).date(),
             )
             for campaign in campaigns
         ]

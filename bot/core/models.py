@@ -235,6 +235,8 @@ class Progress(_Model):
     burn_rate: float  # alerts closed per day over the burn window
     projected_completion: date | None
     status: ProgressStatus
+    too_early: bool = False
+    """No alert closed yet in a campaign younger than a week: no trend to judge by."""
 
     @property
     def percent_closed(self) -> int:

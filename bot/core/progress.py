@@ -12,6 +12,9 @@ from datetime import date, timedelta
 
 from bot.core.models import Progress, ProgressStatus, RepositoryProgress, StatusCounts
 
+TREND_DAYS = 7
+"""A campaign needs a week (or a first close) before its pace says anything."""
+
 BURN_WINDOW_DAYS = 14
 """The burn rate looks at the last two weeks: long enough to smooth a quiet day, short enough to
 notice a stall."""
@@ -53,6 +56,7 @@ def compute(
     due: date,
     today: date,
     period_days: int = 7,
+    started: date | None = None,
 ) -> Progress:
     """Everything a progress view or digest needs, from the store's raw facts."""
     rate = burn_rate(closed_dates, today)
@@ -72,6 +76,13 @@ def compute(
         burn_rate=round(rate, 3),
         projected_completion=projected,
         status=status(counts, due, today, projected),
+        too_early=(
+            started is not None
+            and remaining > 0
+            and rate == 0
+            and (today - started).days < TREND_DAYS
+            and today <= due
+        ),
     )
 
 

@@ -277,7 +277,9 @@ class EventProcessor:
             raise Malformed(f"{full_name}#{kind.value}-{number}: {where}: {first['msg']}") from exc
         if _older(alert, existing):
             # Deliveries can arrive out of order: a late `fixed` must not undo a newer `reopened`.
-            return _Change(note=f"{full_name}#{kind.value}-{number}: older than stored", ignored=True)
+            return _Change(
+                note=f"{full_name}#{kind.value}-{number}: older than stored", ignored=True
+            )
         alert = _merge(alert, existing, raw)
         if alert.updated_at is None:
             alert.updated_at = self.clock()

@@ -54,7 +54,20 @@ STATUS_LABEL = {
 # -- campaign summaries -------------------------------------------------------------------------
 
 
+def status_label(campaign: Campaign, progress: Progress) -> str:
+    """Closed campaigns say when; a new campaign with no close yet says it is too early."""
+    if campaign.state.value != "active":
+        when = campaign.closed_at.date().isoformat() if campaign.closed_at else "—"
+        done = " · all alerts closed" if progress.status is ProgressStatus.DONE else ""
+        return f":lock: Closed on {when}{done}"
+    if progress.too_early:
+        return ":hourglass_flowing_sand: Too early to tell"
+    return STATUS_LABEL[progress.status]
+
+
 def due_text(campaign: Campaign, progress: Progress) -> str:
+    if campaign.state.value != "active" or progress.status is ProgressStatus.DONE:
+        return f"Due {campaign.due_date.isoformat()}"
     if progress.days_left > 1:
         left = f"{progress.days_left} days left"
     elif progress.days_left == 1:
@@ -74,11 +87,11 @@ def counts_line(progress: Progress) -> str:
     )
 
 
-def progress_text(progress: Progress) -> str:
+def progress_text(campaign: Campaign, progress: Progress) -> str:
     bar = progress_math.progress_bar(progress)
     return (
         f"`{bar}` *{progress.percent_closed}%* closed\n{counts_line(progress)}\n"
-        f"{STATUS_LABEL[progress.status]}"
+        f"{status_label(campaign, progress)}"
     )
 
 
@@ -89,7 +102,7 @@ def campaign_summary(campaign: Campaign, progress: Progress, *, bar_width: int) 
         f"*#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}*{state}\n"
         f"`{progress_math.progress_bar(progress, bar_width)}` {progress.percent_closed}% · "
         f"{counts_line(progress)}\n{due_text(campaign, progress)} · "
-        f"{STATUS_LABEL[progress.status]}"
+        f"{status_label(campaign, progress)}"
     )
 
 
@@ -105,7 +118,7 @@ def _header_blocks(campaign: Campaign, progress: Progress) -> list[Block]:
     blocks: list[Block] = [header(f"#{campaign.id} {shorten(campaign.name, NAME_SHOWN)}{state}")]
     if campaign.description.strip():
         blocks.append(section(user_text(campaign.description, 2000)))
-    blocks += [section(progress_text(progress)), context(*about)]
+    blocks += [section(progress_text(campaign, progress)), context(*about)]
     return blocks
 
 

@@ -127,3 +127,11 @@ async def test_contact_links_are_parsed_https_urls(svc: CampaignService, link: s
 async def test_a_good_contact_link_is_kept(svc: CampaignService) -> None:
     created = await svc.create(ADMIN, request(contact_link="https://wiki.example/sec?x=1#top"))
     assert created.campaign.contact_link == "https://wiki.example/sec?x=1#top"
+
+
+async def test_a_mix_of_kinds_is_never_offered_as_a_big_campaign(svc: CampaignService) -> None:
+    preview = await svc.preview("is:open")
+
+    assert preview.selection.code and preview.selection.secret
+    assert preview.selection.big is False
+    assert "add kind:code or kind:secret" in preview.notes[0]

@@ -92,3 +92,27 @@ def test_progress_bar_shows_closed_in_progress_and_open() -> None:
     )
     assert progress.progress_bar(result, width=20) == "▓" * 10 + "▒" * 5 + "░" * 5
     assert result.percent_closed == 50
+
+
+def test_a_new_campaign_with_no_close_yet_is_too_early_to_tell() -> None:
+
+    fresh = progress.compute(
+        campaign_id=1,
+        counts=StatusCounts(open=5, in_progress=0, closed=0),
+        repositories=[],
+        closed_dates=[],
+        due=date(2026, 12, 31),
+        today=date(2026, 11, 2),
+        started=date(2026, 11, 1),
+    )
+    week_old = progress.compute(
+        campaign_id=1,
+        counts=StatusCounts(open=5, in_progress=0, closed=0),
+        repositories=[],
+        closed_dates=[],
+        due=date(2026, 12, 31),
+        today=date(2026, 11, 9),
+        started=date(2026, 11, 1),
+    )
+    assert fresh.too_early and not week_old.too_early
+    assert week_old.status is ProgressStatus.AT_RISK
