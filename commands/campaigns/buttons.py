@@ -11,12 +11,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.campaigns.service import CampaignService
 from bot.services import Services
 from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
+from commands.campaigns.forms import open_form
 from commands.campaigns.modal_views import (
     CreateModalMeta,
     content_modal,
     create_modal,
     edit_modal,
-    loading_modal,
 )
 from commands.campaigns.views import campaign_view
 from commands.shared import ids
@@ -27,13 +27,14 @@ DEFAULT_DUE = timedelta(days=30)
 
 
 async def show(ctx: SlackContext, text: str, content: list[dict[str, Any]], title: str) -> None:
-    """Replace the message a button sat on; from the App Home (no message), open a modal."""
+    """Replace the message a button sat on; from the App Home (no message), open a modal; inside
+    a modal, replace it in place (pushing would hit Slack's three-view stack after two pages)."""
     if ctx.respond is not None and ctx.body.get("response_url"):
         await ctx.respond(text=text, blocks=content, replace_original=True)
         return
     modal = content_modal(title, content)
     if ctx.view and ctx.view.get("type") == "modal":
-        await ctx.client.views_push(trigger_id=ctx.trigger_id, view=modal)
+        await ctx.client.views_update(view_id=ctx.view["id"], view=modal)
     else:
         await ctx.client.views_open(trigger_id=ctx.trigger_id, view=modal)
 
@@ -118,16 +119,12 @@ class CampaignButtons:
         )
 
     async def open_edit(self, ctx: SlackContext) -> None:
-        opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=loading_modal("Edit campaign")
-        )
-        campaign = await self.campaigns.resolve(ctx.action.get("value", ""))
-        await self.campaigns.check_can_edit(ctx.user_id, campaign)
-        await ctx.client.views_update(
-            view_id=opened["view"]["id"],
-            hash=opened["view"]["hash"],
-            view=edit_modal(campaign),
-        )
+        async def form() -> dict[str, Any]:
+            campaign = await self.campaigns.resolve(ctx.action.get("value", ""))
+            await self.campaigns.check_can_edit(ctx.user_id, campaign)
+            return edit_modal(campaign)
+
+        await open_form(ctx, "Edit campaign", form)
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.core.errors import CampaignError
 from bot.services import Services
 from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
+from commands.campaigns.forms import open_form
 from commands.campaigns.modal_views import (
     CreateModalMeta,
     create_modal,
     delete_modal,
     edit_modal,
-    loading_modal,
-    message_modal,
 )
 from commands.campaigns.parsing import SUBCOMMANDS, Command, parse_command
 from commands.campaigns.views import (
@@ -131,24 +131,12 @@ class CampaignCommands:
         )
 
     async def edit(self, ctx: SlackContext, command: Command) -> None:
-        """Open a loading modal at once, then fill it with the campaign (open first, update)."""
-        opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=loading_modal("Edit campaign")
-        )
-        campaign = await self.campaigns.resolve(command.campaign or "")
-        try:
+        async def form() -> dict[str, Any]:
+            campaign = await self.campaigns.resolve(command.campaign or "")
             await self.campaigns.check_can_edit(ctx.user_id, campaign)
-        except CampaignError:
-            await ctx.client.views_update(
-                view_id=opened["view"]["id"],
-                view=message_modal("Edit campaign", f"You can't edit campaign #{campaign.id}."),
-            )
-            raise
-        await ctx.client.views_update(
-            view_id=opened["view"]["id"],
-            hash=opened["view"]["hash"],
-            view=edit_modal(campaign),
-        )
+            return edit_modal(campaign)
+
+        await open_form(ctx, "Edit campaign", form)
 
     async def close(self, ctx: SlackContext, command: Command) -> None:
         campaign = await self.campaigns.resolve(command.campaign or "")
@@ -165,22 +153,12 @@ class CampaignCommands:
         )
 
     async def delete(self, ctx: SlackContext, command: Command) -> None:
-        opened = await ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=loading_modal("Delete campaign")
-        )
-        campaign = await self.campaigns.resolve(command.campaign or "")
-        try:
+        async def form() -> dict[str, Any]:
+            campaign = await self.campaigns.resolve(command.campaign or "")
             await self.campaigns.check_can_delete(ctx.user_id)
-        except CampaignError as exc:
-            await ctx.client.views_update(
-                view_id=opened["view"]["id"], view=message_modal("Delete campaign", exc.message)
-            )
-            raise
-        await ctx.client.views_update(
-            view_id=opened["view"]["id"],
-            hash=opened["view"]["hash"],
-            view=delete_modal(campaign, ctx.channel_id),
-        )
+            return delete_modal(campaign, ctx.channel_id)
+
+        await open_form(ctx, "Delete campaign", form)
 
     async def templates(self, ctx: SlackContext, command: Command) -> None:
         await ctx.tell("Campaign templates", templates_blocks())

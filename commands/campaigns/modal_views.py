@@ -45,6 +45,7 @@ from commands.shared.blocks import (
     context,
     divider,
     encode,
+    error_text,
     plain,
     section,
     shorten,
@@ -154,10 +155,11 @@ def content_modal(title: str, content: Sequence[BlockDict]) -> BlockDict:
 
 
 def message_modal(title: str, text: str) -> BlockDict:
-    """A modal that only says something went wrong (replaces a loading modal)."""
+    """A modal that only says something went wrong (replaces a loading modal). `text` is a domain
+    message: escaped, with the service's own mentions kept live."""
     return _modal(
         title,
-        [section(f":warning: {user_text(text, 2900)}")],
+        [section(f":warning: {shorten(error_text(text), 2900)}")],
         callback_id=ids.LOADING_MODAL,
         close="Close",
     )

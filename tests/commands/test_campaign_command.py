@@ -145,7 +145,9 @@ async def test_close_and_reopen_need_confirmation_and_the_right_person(
     assert done is not None and "Closed campaign #1" in done["text"]
     assert "No active campaigns" in text_of(await slack.command("list"))
     assert "already closed" in text_of(await slack.command("close 1"))
-    assert "closed; reopen it" in text_of(await slack.command("edit 1"))
+    await slack.command_opening_modal("edit 1")  # the refusal is said once, in the modal
+    [*_, refusal] = await slack.fake.wait_for("views.update")
+    assert "closed; reopen it" in text_of(refusal.args["view"])
 
     await slack.command("reopen 1", user=MANAGER)
     reopened = await slack.click(ids.CONFIRM_REOPEN, "1", user=MANAGER)

@@ -140,3 +140,45 @@ async def test_a_double_submitted_create_form_makes_one_campaign_and_two_clean_a
     assert first == {} and second == {}
     listed = text_of(await slack.command("list"))
     assert listed.count("Critical alerts") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "user", "said"),
+    [
+        ("edit 99", ADMIN, "There is no campaign #99"),
+        ("delete 99", ADMIN, "There is no campaign #99"),
+        ("edit 1", DEV, "Only the campaign's manager"),
+        ("delete 1", DEV, "Only security managers can delete"),
+    ],
+)
+async def test_a_refused_form_says_why_in_the_modal_once_never_stuck_loading(
+    slack: SlackDriver, text: str, user: str, said: str
+) -> None:
+    await create_campaign(slack)
+    before = len(slack.fake.calls("views.update"))
+
+    await slack.command_opening_modal(text, user=user)
+    updates = await slack.fake.wait_for("views.update", before + 1)
+
+    shown = text_of(updates[-1].args["view"])
+    assert said in shown and "Loading" not in shown
+    assert not slack.fake.calls("chat.postEphemeral", ok=True)[1:]  # said once, not twice
+
+
+async def test_paging_inside_a_modal_replaces_it_instead_of_stacking_views(
+    slack: SlackDriver,
+) -> None:
+    await create_campaign(slack)
+    opened_before = len(slack.fake.calls("views.open"))
+    await slack.click(ids.VIEW_CAMPAIGN, "1", view={"id": "VHOME", "type": "home"})
+    await slack.fake.wait_for("views.open", opened_before + 1)
+    modal_id = max(slack.fake.views)  # the fake numbers views in order
+    updated_before = len(slack.fake.calls("views.update"))
+
+    for offset in (0, 10, 20):
+        value = f'{{"campaign":1,"offset":{offset}}}'
+        await slack.click(ids.ALERT_PAGE, value, view={"id": modal_id, "type": "modal"})
+    updates = await slack.fake.wait_for("views.update", updated_before + 3)
+
+    assert slack.fake.calls("views.push") == []
+    assert all(call.args["view_id"] == modal_id for call in updates[updated_before:])

@@ -457,11 +457,18 @@ def test_loading_and_message_modals() -> None:
         loading_modal(),
         loading_modal("Edit campaign"),
         message_modal("Delete campaign", "You can't delete campaigns."),
-        message_modal("A title far longer than Slack's twenty-four", HOSTILE * 100),
     ):
         check_view(view)
         assert view["callback_id"] == ids.LOADING_MODAL
         assert len(view["title"]["text"]) <= 24
+    # A domain message may quote user text: its markup is shown literally, but the mentions the
+    # service itself writes (`<@U…>`) stay live.
+    refusal = message_modal("A title far longer than Slack's twenty-four", HOSTILE * 100)
+    shown = json.dumps(refusal)
+    assert len(refusal["title"]["text"]) <= 24
+    assert (
+        "<!channel>" not in shown and "<https://evil" not in shown and "&lt;!channel&gt;" in shown
+    )
 
 
 @pytest.mark.parametrize("manager", [True, False])
