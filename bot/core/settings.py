@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg"})
 
 
 class Settings(BaseSettings):
@@ -46,6 +49,34 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        """SQLite (aiosqlite) or PostgreSQL (asyncpg) URLs, checked by shape, not by connecting."""
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                "must look like sqlite+aiosqlite:///campaignbot.db or "
+                "postgresql+asyncpg://USER@HOST:5432/DB"
+            )
+        if scheme.startswith("postgresql") and not rest.split("/", 1)[0]:
+            raise ValueError("a PostgreSQL URL needs a host: postgresql+asyncpg://USER@HOST/DB")
+        # The bot is asynchronous: the plain spellings mean their asyncio drivers.
+        driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+        return f"{driver.get(scheme, scheme)}://{rest}"
+
+    @field_validator("slack_api_url", "github_api_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ValueError(f"{value!r} has a malformed port") from exc
+        return value
+
     @field_validator("campaign_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -56,6 +87,25 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _private_key_readable(self) -> Settings:
+        """A GitHub App key that is missing or not a PEM private key is a settings problem."""
+        path = self.github_app_private_key_path
+        if path is not None and self.github_app_private_key is None:
+            try:
+                pem = path.read_text()
+            except OSError as exc:
+                raise ValueError(
+                    f"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {exc.strerror}"
+                ) from None
+        elif self.github_app_private_key is not None:
+            pem = self.github_app_private_key.get_secret_value()
+        else:
+            return self
+        if "PRIVATE KEY-----" not in pem:
+            raise ValueError("the GitHub App private key is not a PEM private key")
+        return self
 
     @model_validator(mode="after")
     def _github_auth_complete(self) -> Settings:

@@ -24,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings, describe_validation_error
@@ -36,7 +37,7 @@ from bot.runtime.slack import AuthTestLink, build_bolt_app, build_slack_client, 
 from bot.runtime.socket_mode import SocketModeWatchdog
 from bot.runtime.web import SLACK_EVENTS_PATH, Health, SlackLink, build_web_app
 from bot.services import Services
-from store.engine import create_engine
+from store.engine import NotOurDatabase, create_engine
 from store.migrate import upgrade
 
 log = logging.getLogger("campaignbot")
@@ -64,11 +65,27 @@ def check_run_settings() -> Settings:
     return settings
 
 
+class StartupError(Exception):
+    """Something outside the settings' syntax stops the bot from starting; said in one line."""
+
+
 def run() -> None:
     """The whole of `campaignbot run`: check settings, set up logging, serve until a signal."""
     settings = check_run_settings()
     configure_logging(settings)
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except (StartupError, NotOurDatabase) as exc:
+        print(f"campaignbot run: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except (OSError, DBAPIError) as exc:
+        print(f"campaignbot run: cannot open the database: {_first_line(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -131,7 +148,12 @@ async def _start_web(
     runner = web.AppRunner(web_app, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as exc:  # a busy port, an address this machine does not have
+        raise StartupError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
 
 
 def _start_webhooks(
