@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 
 from bot.core.models import Alert, AlertKind, Repository
 
@@ -47,6 +54,10 @@ def _full_name(value: str) -> str:
 
 
 FullName = Annotated[str, AfterValidator(_full_name)]
+
+AlertNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""GitHub numbers alerts from 1 per repository; anything else is a damaged record, refused with
+its place in the file rather than overflowing the database."""
 
 GENERIC_SECRET_TYPES = frozenset(
     {
@@ -139,7 +150,7 @@ def repository_from_url(url: str | None) -> str | None:
 class _AlertItem(Payload):
     """What code- and secret-scanning alert items share, at organization or repository level."""
 
-    number: int
+    number: AlertNumber
     created_at: datetime
     updated_at: datetime | None = None
     url: str | None = None

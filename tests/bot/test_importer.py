@@ -297,8 +297,16 @@ def _sarif_bad_level() -> Any:
     return log
 
 
+def _with_number(number: int) -> list[Any]:
+    first = json.loads(CODE_ORG.read_text())[0]
+    return [{**first, "number": number}]
+
+
 BAD_FILES: list[tuple[str, Any, list[str]]] = [
     ("empty.json", b"", ["empty.json: the file is empty"]),
+    ("huge.json", _with_number(2**70), ["huge.json: record [0]", "less than or equal to"]),
+    ("negative.json", _with_number(-3), ["negative.json: record [0]", "greater than or equal"]),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, ["deep.json: not JSON"]),
     ("notes.json", "hello, world", ["notes.json: not JSON (expected value at line 1 column 1)"]),
     (
         "cut.json",
