@@ -10,7 +10,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.core.query.cwe import with_canonical_cwe
 
 
 class AlertKind(StrEnum):
@@ -123,6 +125,11 @@ class Alert(_Model):
         if self.kind is AlertKind.CODE:
             return self.rule_name or self.rule_id or "code scanning alert"
         return self.secret_type_display_name or self.secret_type or "secret"
+
+    @field_validator("tags")
+    @classmethod
+    def _cwe_as_github_spells_it(cls, tags: list[str]) -> list[str]:
+        return with_canonical_cwe(tags)
 
 
 class AlertRef(_Model):
