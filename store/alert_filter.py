@@ -38,8 +38,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from bot.core.cwe import cwe_spellings
 from bot.core.query.ast import BareWord, Query, Term
-from bot.core.query.cwe import cwe_spellings
 from bot.core.query.qualifiers import (
     ALL_KINDS,
     ASSIGNEE_KEYWORDS,

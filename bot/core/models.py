@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.query.cwe import with_canonical_cwe
+from bot.core.cwe import with_canonical_cwe
 
 
 class AlertKind(StrEnum):

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.cwe import cwe_spellings
 from bot.core.models import AlertKind
 from bot.core.query.ast import BareWord, QualifierTerm, Query, QueryError, TimeRange
-from bot.core.query.cwe import cwe_spellings
 from bot.core.query.parser import parse
 from bot.core.query.qualifiers import (
     AUTOFIX_NOTE,

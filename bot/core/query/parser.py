@@ -28,9 +28,9 @@ import difflib
 from collections.abc import Iterable
 from datetime import date
 
+from bot.core.cwe import normalize_cwe
 from bot.core.models import AlertKind
 from bot.core.query.ast import BareWord, QualifierTerm, Query, QueryError, Term
-from bot.core.query.cwe import normalize_cwe
 from bot.core.query.qualifiers import (
     AGE_FORMS,
     ALL_KINDS,
