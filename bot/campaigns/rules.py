@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -93,3 +94,14 @@ def require_active(campaign: Campaign, action: str) -> None:
         raise Conflict(
             f"Campaign #{campaign.id} “{campaign.name}” is closed; reopen it to {action} it."
         )
+
+
+def field_problems(*checks: Callable[[], None]) -> list[CampaignError]:
+    """Run independent field checks; return what each found, so a form shows them all at once."""
+    problems: list[CampaignError] = []
+    for check in checks:
+        try:
+            check()
+        except CampaignError as problem:
+            problems.append(problem)
+    return problems

@@ -20,7 +20,7 @@ from bot.campaigns.queries import CampaignQueries
 from bot.campaigns.requests import EDITABLE, Created, CreateRequest, Edited, EditRequest
 from bot.core import notices, templates
 from bot.core.clock import Clock, system_clock
-from bot.core.errors import CampaignError, Conflict, PermissionDenied
+from bot.core.errors import CampaignError, Conflict, PermissionDenied, raise_all
 from bot.core.models import Campaign, CampaignState, Event
 from bot.core.notices import Notice, NoticeKind, NoticeState
 from bot.core.settings import Settings
@@ -57,7 +57,10 @@ class CampaignService(CampaignQueries):
     # -- permission checks the surfaces ask before opening a form --------------------------
 
     async def check_can_create(self, actor: str) -> None:
+        """Asked before the form opens: who may create, and whether there is room for one more."""
         await self._require_security_manager(actor, "create campaigns")
+        async with self.engine.connect() as conn:
+            await self._check_room_for_active(conn, "create")
 
     async def check_can_delete(self, actor: str) -> None:
         await self._require_security_manager(actor, "delete campaigns")
@@ -87,6 +90,11 @@ class CampaignService(CampaignQueries):
                 f"Only the campaign's manager (<@{campaign.manager}>) or a security manager "
                 f"can {action} campaign #{campaign.id}."
             )
+
+    def _check_query_text(self, text: str) -> None:
+        if not text.strip():
+            raise CampaignError("Give a filter query or choose a template.", field="query")
+        self.parse_query(text)
 
     async def _check_manager_field(self, manager: str) -> None:
         if not manager:
@@ -120,15 +128,20 @@ class CampaignService(CampaignQueries):
                     field="template",
                 )
         text = request.query or (template.query if template else "")
-        if not text.strip():
-            raise CampaignError("Give a filter query or choose a template.", field="query")
-        query = self.parse_query(text)
         timezone = request.timezone or self.settings.campaign_timezone
-        rules.check_timezone(timezone)
-        rules.check_text_fields(request.name, request.description)
-        rules.check_due_date(request.due_date, self.today(timezone))
-        rules.check_contact_link(request.contact_link)
-        await self._check_manager_field(request.manager)
+        problems = rules.field_problems(
+            lambda: self._check_query_text(text),
+            lambda: rules.check_timezone(timezone),
+            lambda: rules.check_text_fields(request.name, request.description),
+            lambda: rules.check_due_date(request.due_date, self.today(timezone)),
+            lambda: rules.check_contact_link(request.contact_link),
+        )
+        try:
+            await self._check_manager_field(request.manager)
+        except CampaignError as problem:
+            problems.append(problem)
+        raise_all(problems)
+        query = self.parse_query(text)
 
         now = self.clock()
         async with write_transaction(self.engine) as conn:

@@ -16,6 +16,7 @@ from bot.campaigns.requests import CreateRequest, EditRequest
 from bot.cli.common import JsonOption, app, emit, fail, run_with_services
 from bot.core import progress as progress_math
 from bot.core.models import Campaign, Progress
+from bot.core.text import counted
 from bot.services import Services
 
 CampaignArgument = Annotated[str, typer.Argument(help="Number (3 or #3) or a unique name prefix.")]
@@ -47,7 +48,8 @@ def preview(
             }
         )
         return
-    typer.echo(f"{sel.alerts} alerts in {sel.repositories} repositories")
+    repositories = counted(sel.repositories, "repository", "repositories")
+    typer.echo(f"{counted(sel.alerts, 'alert')} in {repositories}")
     typer.echo(f"  code: {sel.code}   secret: {sel.secret}")
     if sel.big:
         typer.echo(

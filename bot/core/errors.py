@@ -26,3 +26,19 @@ class Conflict(CampaignError):
 
 class UpstreamError(CampaignError):
     """A service outside our control (GitHub, Slack) refused or failed."""
+
+
+class FieldErrors(CampaignError):
+    """Several fields of one form are wrong at once: each is told on its own field."""
+
+    def __init__(self, errors: list[CampaignError]) -> None:
+        super().__init__(" ".join(error.message for error in errors), field=errors[0].field)
+        self.errors = {error.field or "": error.message for error in errors}
+
+
+def raise_all(problems: list[CampaignError]) -> None:
+    """One problem as itself, several together, none: nothing."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise FieldErrors(problems)

@@ -16,6 +16,7 @@ from bot.campaigns.queries import Preview
 from bot.core import progress as progress_math
 from bot.core import templates
 from bot.core.models import AlertKind, Campaign, Progress, ProgressStatus
+from bot.core.text import counted
 from commands.alerts.views import AlertPage
 from commands.campaigns.parsing import SUBCOMMANDS
 from commands.shared import ids
@@ -111,7 +112,7 @@ def _header_blocks(campaign: Campaign, progress: Progress) -> list[Block]:
     about = [
         due_text(campaign, progress),
         f"Manager {mention(campaign.manager)}",
-        f"{campaign.alert_count} {campaign.kind.value} alerts",
+        counted(campaign.alert_count, f"{campaign.kind.value} alert"),
     ]
     if campaign.contact_link:
         about.append(link(campaign.contact_link, "Contact"))
@@ -133,7 +134,7 @@ def campaign_view(
     """The campaign view (`/campaign show`, the launch message): progress and repositories."""
     blocks = _header_blocks(campaign, progress)
     if campaign.left_out:
-        blocks.append(context(f"{campaign.left_out} alerts were left out at creation."))
+        blocks.append(context(f"{counted(campaign.left_out, 'alert')} left out at creation."))
     blocks.append(divider())
     repos = progress.repositories
     blocks.append(section(f"*Repositories* ({len(repos)})"))
@@ -148,7 +149,10 @@ def campaign_view(
         )
     if len(repos) > TOP_REPOSITORIES:
         blocks.append(
-            context(f"…and {len(repos) - TOP_REPOSITORIES} more repositories (most open first).")
+            context(
+                f"…and {len(repos) - TOP_REPOSITORIES} more (most open first): "
+                "All alerts, or `/campaign show N repo:NAME`."
+            )
         )
     all_alerts = AlertPage(campaign=campaign.number).button_value()
     assert all_alerts is not None, "a campaign number alone always fits"
@@ -255,7 +259,8 @@ def preview_text(preview: Preview) -> str:
     """What a filter selects, in mrkdwn; at most one section's worth (3000 characters)."""
     sel = preview.selection
     lines = [
-        f"*{sel.alerts} alerts in {sel.repositories} repositories*"
+        f"*{counted(sel.alerts, 'alert')} in "
+        f"{counted(sel.repositories, 'repository', 'repositories')}*"
         f" ({sel.code} code, {sel.secret} secret)"
     ]
     bd = preview.breakdown

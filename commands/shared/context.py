@@ -18,7 +18,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.errors import CampaignError
+from bot.core.errors import CampaignError, FieldErrors
 from bot.core.tasks import TaskTracker
 from commands.shared.blocks import error_text, field_error_text
 
@@ -130,6 +130,11 @@ async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
     """Field errors go back onto the modal field; everything else is an ephemeral message."""
     if ctx.is_view_submission and not ctx.acked:
         field_id = exc.field if exc.field in field_blocks(ctx.view) else None
+        fields = field_blocks(ctx.view)
+        if isinstance(exc, FieldErrors) and set(exc.errors) <= fields:
+            errors = {field: field_error_text(text) for field, text in exc.errors.items()}
+            await ctx.ack(response_action="errors", errors=errors)
+            return
         text = field_error_text(exc.message)
         await ctx.ack(response_action="errors", errors={field_id or first_input(ctx.view): text})
         return

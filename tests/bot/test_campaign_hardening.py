@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.campaigns.requests import EditRequest
 from bot.campaigns.service import CampaignService
-from bot.core.errors import CampaignError, Conflict, NotFound
+from bot.core.errors import CampaignError, Conflict, FieldErrors, NotFound
 from bot.core.notices import NoticeKind
 from bot.core.query.parser import MAX_QUERY_CHARACTERS, MAX_TERMS
 from bot.core.settings import Settings
@@ -135,3 +135,24 @@ async def test_a_mix_of_kinds_is_never_offered_as_a_big_campaign(svc: CampaignSe
     assert preview.selection.code and preview.selection.secret
     assert preview.selection.big is False
     assert "add kind:code or kind:secret" in preview.notes[0]
+
+
+async def test_every_wrong_field_is_told_at_once(svc: CampaignService) -> None:
+    with pytest.raises(FieldErrors) as refused:
+        await svc.create(
+            ADMIN,
+            request(name="x" * 60, contact_link="http://x.example", query="sevrity:high"),
+        )
+    assert set(refused.value.errors) == {"name", "contact_link", "query"}
+
+
+async def test_the_active_limit_is_said_before_the_form_opens(
+    inventory: AsyncEngine, settings: Settings, now: object
+) -> None:
+    limited = settings.model_copy(update={"max_active_campaigns": 1})
+    service = CampaignService(inventory, limited, clock=lambda: now)  # type: ignore[arg-type,return-value]
+    await service.check_can_create(ADMIN)
+    await service.create(ADMIN, request())
+
+    with pytest.raises(Conflict, match="most allowed"):
+        await service.check_can_create(ADMIN)

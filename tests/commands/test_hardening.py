@@ -182,3 +182,14 @@ async def test_paging_inside_a_modal_replaces_it_instead_of_stacking_views(
 
     assert slack.fake.calls("views.push") == []
     assert all(call.args["view_id"] == modal_id for call in updates[updated_before:])
+
+
+async def test_a_create_form_with_several_mistakes_marks_each_field(slack: SlackDriver) -> None:
+    opened = await slack.command_opening_modal("new")
+    view = opened.args["view"] | {"id": "VMISTAKES"}
+    values = input_values(**(CREATE | {"name": "n" * 60, "contact_link": "http://x.example"}))
+
+    answer = await slack.submit(view, values)
+
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"name", "contact_link"}
