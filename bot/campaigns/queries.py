@@ -6,6 +6,8 @@ transaction and every other caller stays a one-liner.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.campaigns.ports import AdminList, Directory
 from bot.core import progress as progress_math
 from bot.core.clock import Clock, system_clock
+from bot.core.cwe import cwe_spellings
 from bot.core.errors import CampaignError, NotFound, PermissionDenied
 from bot.core.models import (
     AlertKind,
@@ -27,12 +30,14 @@ from bot.core.models import (
     Progress,
     Selection,
 )
-from bot.core.query.ast import Query, QueryError
+from bot.core.query.ast import QualifierTerm, Query, QueryError
 from bot.core.query.parser import parse
 from bot.core.settings import Settings
-from store import alert_query, events, identities
+from store import alert_query, events, identities, known_values
 from store import campaigns as store
 
+LONE_QUALIFIER = re.compile(r"^\s*-?(?P<qualifier>[\w.-]+):\s*$")
+VALUES_SHOWN = 30
 MAX_NUMBER_DIGITS = 9
 """Campaign numbers are small; a longer run of digits would overflow the database's integer."""
 
@@ -77,10 +82,14 @@ class CampaignQueries:
 
     async def preview(self, text: str) -> Preview:
         """What a filter selects and whether it looks like a big campaign."""
+        lone = LONE_QUALIFIER.match(text)
+        if lone and known_values.is_data_driven(lone["qualifier"].lower()):
+            await self._list_values(lone["qualifier"].lower())
         query = self.parse_query(text)
         now = self.clock()
         async with self.engine.connect() as conn:
             breakdown = await alert_query.breakdown(conn, query, now=now)
+            unmatched = await self._unmatched_values(conn, query)
         counts = breakdown.counts
         limit = self.settings.max_campaign_alerts
         mixed = bool(counts.code and counts.secret)
@@ -89,7 +98,7 @@ class CampaignQueries:
             counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories
         )
         kept = min(counts.alerts, limit)
-        notes = list(query.notes)
+        notes = [*unmatched, *query.notes]
         if mixed:
             notes.insert(
                 0,
@@ -107,6 +116,35 @@ class CampaignQueries:
             left_out=counts.alerts - kept,
         )
         return Preview(selection=selection, notes=notes, breakdown=breakdown)
+
+    async def _list_values(self, qualifier: str) -> None:
+        """`provider:` alone: the values the data holds, as the answer (the seed's tip)."""
+        async with self.engine.connect() as conn:
+            values = await known_values.known_values(conn, qualifier)
+        if not values:
+            raise CampaignError(f"No alert or repository has a {qualifier} yet.", field="query")
+        shown = ", ".join(_quoted(value) for value in values[:VALUES_SHOWN])
+        more = f" and {len(values) - VALUES_SHOWN} more" if len(values) > VALUES_SHOWN else ""
+        raise CampaignError(f"{qualifier}: takes one of {shown}{more}.", field="query")
+
+    async def _unmatched_values(self, conn: AsyncConnection, query: Query) -> list[str]:
+        """For each data-driven value that matches nothing, the closest values that exist."""
+        notes: list[str] = []
+        for term in query.terms:
+            if not isinstance(term, QualifierTerm) or term.negated:
+                continue
+            qualifier = term.qualifier
+            if not known_values.is_data_driven(qualifier):
+                continue
+            existing = await known_values.known_values(conn, qualifier)
+            lowered = {value.lower(): value for value in existing}
+            for value in term.values:
+                if _matches(qualifier, value, lowered):
+                    continue
+                close = _closest(value, lowered)
+                hint = f"; closest: {', '.join(_quoted(c) for c in close)}" if close else ""
+                notes.append(f"{qualifier}:{value} matches nothing in the data{hint}.")
+        return notes
 
     async def resolve(self, reference: str, conn: AsyncConnection | None = None) -> Campaign:
         """A campaign by number (`3`, `#3`) or by a unique prefix of its name."""
@@ -224,3 +262,24 @@ class CampaignQueries:
     async def history(self, campaign: Campaign) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events.for_campaign(conn, campaign.number)
+
+
+def _matches(qualifier: str, value: str, existing: dict[str, str]) -> bool:
+    if qualifier == "tag":
+        return any(spelling in existing for spelling in cwe_spellings(value))
+    if qualifier == "repo":
+        return value in existing or any(name.endswith(f"/{value}") for name in existing)
+    if qualifier == "team":
+        return value.rsplit("/", 1)[-1] in existing
+    return value in existing
+
+
+def _closest(value: str, existing: dict[str, str]) -> list[str]:
+    """Values that contain what was typed (`aws` → `Amazon AWS`), then near spellings."""
+    containing = [original for low, original in existing.items() if value in low]
+    near = difflib.get_close_matches(value, list(existing), n=3, cutoff=0.6)
+    return list(dict.fromkeys([*containing[:3], *(existing[low] for low in near)]))[:3]
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if " " in value else value

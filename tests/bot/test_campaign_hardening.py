@@ -156,3 +156,22 @@ async def test_the_active_limit_is_said_before_the_form_opens(
 
     with pytest.raises(Conflict, match="most allowed"):
         await service.check_can_create(ADMIN)
+
+
+async def test_a_value_that_matches_nothing_names_the_closest_that_exist(
+    svc: CampaignService,
+) -> None:
+    preview = await svc.preview("kind:secret provider:aws")
+    typo = await svc.preview("kind:code tool:codeql rule:js/xs")
+
+    assert preview.selection.alerts == 0
+    assert 'provider:aws matches nothing in the data; closest: "Amazon AWS".' in preview.notes
+    assert any("rule:js/xs matches nothing" in note and "js/xss" in note for note in typo.notes)
+    assert not any("tool:codeql" in note for note in typo.notes)  # values compare by case
+
+
+async def test_a_qualifier_alone_lists_the_values_the_data_holds(svc: CampaignService) -> None:
+    with pytest.raises(CampaignError, match=r'provider: takes one of "Amazon AWS"\.'):
+        await svc.preview("provider:")
+    with pytest.raises(CampaignError, match="repo: takes one of acme/api, acme/legacy, acme/web"):
+        await svc.preview("repo:")

@@ -1,0 +1,48 @@
+"""The values the data holds for the data-driven qualifiers, so a filter that names a value that
+matches nothing can say which ones exist (`provider:aws` → `Amazon AWS`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store import schema
+
+DATA_DRIVEN = ("provider", "secret-type", "tag", "rule", "tool", "team", "topic", "repo")
+LIMIT = 5000
+
+
+def _column(qualifier: str) -> Any:
+    a = schema.alerts
+    return {
+        "provider": a.c.provider,
+        "secret-type": a.c.secret_type,
+        "tag": schema.alert_tags.c.tag,
+        "rule": a.c.rule_id,
+        "tool": a.c.tool,
+        "team": schema.teams.c.slug,
+        "topic": schema.repository_topics.c.topic,
+        "repo": schema.repositories.c.full_name,
+    }[qualifier]
+
+
+def is_data_driven(qualifier: str) -> bool:
+    return qualifier in DATA_DRIVEN or qualifier.startswith("props.")
+
+
+async def known_values(conn: AsyncConnection, qualifier: str) -> list[str]:
+    """Distinct values of a data-driven qualifier, sorted (at most a few thousand)."""
+    if qualifier.startswith("props."):
+        props = schema.repository_properties
+        statement = (
+            select(props.c.value)
+            .where(props.c.name == qualifier.removeprefix("props.").lower())
+            .distinct()
+        )
+    else:
+        column = _column(qualifier)
+        statement = select(column).where(column.is_not(None)).distinct()
+    rows = await conn.execute(statement.limit(LIMIT))
+    return sorted(str(value) for (value,) in rows)
