@@ -17,7 +17,8 @@ from commands.home import listeners as home
 
 def register(app: AsyncApp, services: Services) -> None:
     """Bind every listener of the Slack surface to `app`."""
+    refresh_home = home.Home(services.campaigns).publish
     campaign_command.register(app, services)
-    modals.register(app, services)
-    campaign_buttons.register(app, services)
+    modals.register(app, services, refresh_home)
+    campaign_buttons.register(app, services, refresh_home)
     home.register(app, services)

@@ -21,7 +21,7 @@ from commands.campaigns.modal_views import (
 from commands.campaigns.views import campaign_view
 from commands.shared import ids
 from commands.shared.blocks import escape
-from commands.shared.context import SlackContext, listener
+from commands.shared.context import HomeRefresh, SlackContext, listener, no_home_refresh
 
 DEFAULT_DUE = timedelta(days=30)
 
@@ -40,8 +40,9 @@ async def show(ctx: SlackContext, text: str, content: list[dict[str, Any]], titl
 
 
 class CampaignButtons:
-    def __init__(self, campaigns: CampaignService) -> None:
+    def __init__(self, campaigns: CampaignService, refresh_home: HomeRefresh) -> None:
         self.campaigns = campaigns
+        self.refresh_home = refresh_home
 
     async def view_campaign(self, ctx: SlackContext) -> None:
         campaign = await self.campaigns.resolve(ctx.action.get("value", ""))
@@ -88,10 +89,12 @@ class CampaignButtons:
     async def close(self, ctx: SlackContext) -> None:
         closed = await self.campaigns.close(ctx.user_id, ctx.action.get("value", ""))
         await self._done(ctx, f"Closed campaign #{closed.id} {escape(closed.name)}.")
+        await self.refresh_home(ctx.user_id, ctx.client)
 
     async def reopen(self, ctx: SlackContext) -> None:
         reopened = await self.campaigns.reopen(ctx.user_id, ctx.action.get("value", ""))
         await self._done(ctx, f"Reopened campaign #{reopened.id} {escape(reopened.name)}.")
+        await self.refresh_home(ctx.user_id, ctx.client)
 
     async def cancel(self, ctx: SlackContext) -> None:
         await self._done(ctx, "Nothing changed.")
@@ -127,8 +130,10 @@ class CampaignButtons:
         await open_form(ctx, "Edit campaign", form)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    buttons, tasks = CampaignButtons(services.campaigns), services.tasks
+def register(
+    app: AsyncApp, services: Services, refresh_home: HomeRefresh = no_home_refresh
+) -> None:
+    buttons, tasks = CampaignButtons(services.campaigns, refresh_home), services.tasks
     app.action(ids.VIEW_CAMPAIGN)(listener(buttons.view_campaign, tasks))
     app.action(ids.EXPAND_REPOSITORY)(listener(buttons.alert_page, tasks))
     app.action(re.compile(f"^{ids.ALERT_PAGE}(:.*)?$"))(listener(buttons.alert_page, tasks))

@@ -17,7 +17,7 @@ from bot.services import Services
 from commands.campaigns.modal_views import CampaignMeta, CreateModalMeta, create_modal
 from commands.shared import ids
 from commands.shared.blocks import escape
-from commands.shared.context import SlackContext, listener
+from commands.shared.context import HomeRefresh, SlackContext, listener, no_home_refresh
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,9 @@ def edit_request(view: dict[str, Any]) -> EditRequest:
 
 
 class Modals:
-    def __init__(self, campaigns: CampaignService) -> None:
+    def __init__(self, campaigns: CampaignService, refresh_home: HomeRefresh) -> None:
         self.campaigns = campaigns
+        self.refresh_home = refresh_home
 
     async def preview(self, ctx: SlackContext) -> None:
         """The Preview button: update the modal in place, keeping what was typed."""
@@ -125,12 +126,16 @@ class Modals:
         where = meta.channel or campaign.channel
         if where:
             await ctx.client.chat_postEphemeral(channel=where, user=ctx.user_id, text=text)
+        else:  # from the App Home with no channel: the confirmation comes as a DM
+            await ctx.client.chat_postMessage(channel=ctx.user_id, text=text)
+        await self.refresh_home(ctx.user_id, ctx.client)
 
     async def submit_edit(self, ctx: SlackContext) -> None:
         """Save the changes; the service tells the channel and refreshes the live card."""
         meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
         await self.campaigns.edit(ctx.user_id, str(meta.campaign), edit_request(ctx.view))
         await ctx.ack()
+        await self.refresh_home(ctx.user_id, ctx.client)
 
     async def submit_delete(self, ctx: SlackContext) -> None:
         meta = CampaignMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
@@ -146,10 +151,13 @@ class Modals:
                 user=ctx.user_id,
                 text=f"Deleted campaign #{deleted.id} {escape(deleted.name)}.",
             )
+        await self.refresh_home(ctx.user_id, ctx.client)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    modals, tasks = Modals(services.campaigns), services.tasks
+def register(
+    app: AsyncApp, services: Services, refresh_home: HomeRefresh = no_home_refresh
+) -> None:
+    modals, tasks = Modals(services.campaigns, refresh_home), services.tasks
     app.action(ids.PREVIEW_BUTTON)(listener(modals.preview, tasks))
     app.view(ids.CREATE_MODAL)(listener(modals.submit_create, tasks, ack_first=False))
     app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, tasks, ack_first=False))

@@ -90,6 +90,12 @@ class SlackContext:
 
 
 Handler = Callable[[SlackContext], Awaitable[None]]
+HomeRefresh = Callable[[str, AsyncWebClient], Awaitable[None]]
+"""Re-publish a person's App Home after they changed something (wired in `commands.register`)."""
+
+
+async def no_home_refresh(user_id: str, client: AsyncWebClient) -> None:
+    del user_id, client
 
 
 def listener(

@@ -193,3 +193,30 @@ async def test_a_create_form_with_several_mistakes_marks_each_field(slack: Slack
 
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"name", "contact_link"}
+
+
+async def test_creating_from_the_app_home_without_a_channel_confirms_by_dm_and_refreshes(
+    slack: SlackDriver,
+) -> None:
+    await slack.click(ids.OPEN_CREATE, "", view={"id": "VHOME", "type": "home"})
+    [opened] = await slack.fake.wait_for("views.open")
+    view = opened.args["view"] | {"id": "VFROMHOME"}
+
+    assert await slack.submit(view, input_values(**(CREATE | {"channel": None}))) == {}
+
+    [confirmation] = await slack.fake.wait_for("chat.postMessage")
+    assert confirmation.args["channel"] == ADMIN and "is live" in confirmation.args["text"]
+    [home] = await slack.fake.wait_for("views.publish")
+    assert home.args["user_id"] == ADMIN and "#1 Critical alerts" in text_of(home.args["view"])
+
+
+async def test_closing_from_a_button_refreshes_the_app_home(slack: SlackDriver) -> None:
+    await create_campaign(slack)
+
+    await slack.click(ids.CONFIRM_CLOSE, "1", user=MANAGER)
+
+    def managers_home() -> list[object]:
+        return [c for c in slack.fake.calls("views.publish") if c.args["user_id"] == MANAGER]
+
+    await slack.wait(lambda: bool(managers_home()))
+    assert len(managers_home()) == 1
