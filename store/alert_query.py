@@ -163,3 +163,22 @@ async def select_for_campaign(
         .limit(limit)
     )
     return [(alert_id, repository_id) for alert_id, repository_id in rows]
+
+
+async def in_active_campaigns(
+    conn: AsyncConnection, query: Query, *, now: datetime
+) -> dict[int, int]:
+    """How many of the selected alerts each active campaign already holds (campaign → count)."""
+    held = schema.campaign_alerts
+    campaigns = schema.campaigns
+    rows = await conn.execute(
+        select(held.c.campaign_id, func.count())
+        .join(campaigns, campaigns.c.id == held.c.campaign_id)
+        .where(
+            campaigns.c.state == "active",
+            held.c.alert_id.in_(select(a.c.id).where(compile_query(query, now=now))),
+        )
+        .group_by(held.c.campaign_id)
+        .order_by(held.c.campaign_id)
+    )
+    return {int(campaign_id): int(count) for campaign_id, count in rows}

@@ -90,6 +90,7 @@ class CampaignQueries:
         async with self.engine.connect() as conn:
             breakdown = await alert_query.breakdown(conn, query, now=now)
             unmatched = await self._unmatched_values(conn, query)
+            elsewhere = await alert_query.in_active_campaigns(conn, query, now=now)
         counts = breakdown.counts
         limit = self.settings.max_campaign_alerts
         mixed = bool(counts.code and counts.secret)
@@ -98,7 +99,7 @@ class CampaignQueries:
             counts.alerts > limit or counts.repositories >= self.settings.big_campaign_repositories
         )
         kept = min(counts.alerts, limit)
-        notes = [*unmatched, *query.notes]
+        notes = [*unmatched, *_already_in_campaigns(elsewhere), *query.notes]
         if mixed:
             notes.insert(
                 0,
@@ -283,3 +284,12 @@ def _closest(value: str, existing: dict[str, str]) -> list[str]:
 
 def _quoted(value: str) -> str:
     return f'"{value}"' if " " in value else value
+
+
+def _already_in_campaigns(held: dict[int, int]) -> list[str]:
+    """A warning, not a refusal: the same alert in two campaigns splits its follow-up."""
+    if not held:
+        return []
+    where = ", ".join(f"#{number} ({count})" for number, count in held.items())
+    total = sum(held.values())
+    return [f"{total} of these alerts are already in active campaigns: {where}."]

@@ -175,3 +175,13 @@ async def test_a_qualifier_alone_lists_the_values_the_data_holds(svc: CampaignSe
         await svc.preview("provider:")
     with pytest.raises(CampaignError, match="repo: takes one of acme/api, acme/legacy, acme/web"):
         await svc.preview("repo:")
+
+
+async def test_the_preview_warns_when_alerts_are_already_in_an_active_campaign(
+    svc: CampaignService,
+) -> None:
+    await svc.create(ADMIN, request(query="is:open severity:critical repo:web"))
+
+    preview = await svc.preview("is:open severity:critical")
+
+    assert "2 of these alerts are already in active campaigns: #1 (2)." in preview.notes
