@@ -15,7 +15,7 @@ from bot.core.notices import NoticeKind
 from bot.core.query.parser import MAX_QUERY_CHARACTERS, MAX_TERMS
 from bot.core.settings import Settings
 from store import outbox
-from tests.bot.conftest import ADMIN, MANAGER, request
+from tests.campaigns.conftest import ADMIN, MANAGER, request
 
 
 async def _kinds(engine: AsyncEngine) -> list[NoticeKind]:

@@ -13,7 +13,7 @@ from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
 from bot.core.models import AlertStatus, CampaignState
 from bot.core.settings import Settings
-from tests.bot.conftest import ADMIN, DEV, DUE, MANAGER, request
+from tests.campaigns.conftest import ADMIN, DEV, DUE, MANAGER, request
 
 
 async def test_security_manager_creates_campaign_from_query(svc: CampaignService) -> None:
