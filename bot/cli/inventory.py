@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -74,6 +75,7 @@ def sync_(
     from bot.github.sync import sync
 
     settings = load_settings()
+    _say_warnings()
     if not settings.github_org:
         fail("GITHUB_ORG is not set: name the organization to sync")
     if settings.github_token is None and settings.github_app_id is None:
@@ -115,3 +117,15 @@ def demo(
 
     summary = run_with_services(work)
     typer.echo(summary)
+
+
+def _say_warnings() -> None:
+    """A long sync tells the person at the terminal why it waits (rate limits, retries)."""
+    logger = logging.getLogger("bot.github")
+    if any(getattr(handler, "_campaignbot_cli", False) for handler in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("campaignbot: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    handler._campaignbot_cli = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)

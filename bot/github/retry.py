@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import aiohttp
 from gidgethub import sansio
@@ -85,6 +86,12 @@ class Pacer:
         target = self._resume_at
         delay = target - self._now()
         if delay > 0:
+            if delay >= ANNOUNCE_WAITS_OVER:
+                log.warning(
+                    "GitHub's request limit is used up; waiting %s, until %s, then going on",
+                    _duration(delay),
+                    _clock_time(target),
+                )
             await self._pause(delay)
             if self._resume_at == target:
                 self._resume_at = 0.0  # consumed; a frozen test clock would otherwise wait again
@@ -125,11 +132,12 @@ class Pacer:
         attempt.rate_limit_waits += 1
         self._stats.rate_limited += 1
         log.warning(
-            "GitHub rate limit on %s %s (%s); waiting %.0f s",
+            "GitHub rate limit on %s %s (%s); waiting %s, until %s, then going on",
             attempt.method,
             attempt.path,
             status,
-            delay,
+            _duration(delay),
+            _clock_time(self._now() + delay),
         )
         self._pause_until(self._now() + delay)
 
@@ -216,3 +224,15 @@ def _describe_failure(cause: BaseException) -> str:
     if isinstance(cause, GitHubError):
         return cause.message
     return f"connection problem ({type(cause).__name__})"
+
+
+ANNOUNCE_WAITS_OVER = 5.0
+"""A pause this long is said out loud (a sync waiting out the hourly limit looks hung otherwise)."""
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+def _clock_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%H:%M:%S UTC")

@@ -7,6 +7,7 @@ and moves the clock on at once; the fake server reads the same clock.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import aiohttp
 import pytest
@@ -73,17 +74,19 @@ async def test_primary_limit_waits_until_reset(
 
 
 async def test_the_last_request_of_the_hour_pauses_the_next_until_reset(
-    client: GitHubClient, fake: FakeGitHub, time: FakeTime
+    client: GitHubClient, fake: FakeGitHub, time: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.add_repo("api")
     fake.rate_remaining = 1  # the next answer says x-ratelimit-remaining: 0
 
     await client.get_repository("acme/api")
     assert time.sleeps == []
-    await client.get_repository("acme/api")
+    with caplog.at_level(logging.WARNING, logger="bot.github.retry"):
+        await client.get_repository("acme/api")
 
     assert time.sleeps == [3601.0]  # the fake resets an hour on; no 403 was needed
     assert len(fake.requests) == 2
+    assert "request limit is used up; waiting 60 min, until" in caplog.text  # said, not hung
 
 
 async def test_rate_limit_gives_up_after_the_allowed_waits(
