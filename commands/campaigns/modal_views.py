@@ -97,6 +97,7 @@ def _input(
     *,
     optional: bool = False,
     hint: str | None = None,
+    dispatch_action: bool = False,
 ) -> InputBlock:
     """An input block; its element's action id is the block id (one element per block)."""
     element.action_id = block_id
@@ -106,7 +107,13 @@ def _input(
         element=element,
         optional=optional,
         hint=plain(hint) if hint else None,
+        dispatch_action=dispatch_action or None,
     )
+
+
+def query_block_id(version: str | None = None) -> str:
+    """`query`, or `query.VERSION` once a template choice replaced the box's text."""
+    return f"{ids.QUERY}.{version}" if version else ids.QUERY
 
 
 def _text_input(
@@ -180,8 +187,11 @@ def create_modal(
     preview: Preview | None = None,
     preview_error: str | None = None,
     due_default: date | None = None,
+    query_version: str | None = None,
 ) -> BlockDict:
-    """The create form. The preview section is updated in place (views.update)."""
+    """The create form. The preview section is updated in place (views.update). Choosing a
+    template re-renders it with `query_version` set: a new block id for the query box, which is
+    the only way to make Slack replace what was typed there with the template's query."""
     chosen = templates.find(template) if template else None
     if chosen is not None and not query:
         query = chosen.query
@@ -199,10 +209,11 @@ def create_modal(
             "Template",
             _template_select(template),
             optional=True,
-            hint="Or write a filter query below.",
+            hint="Choosing one puts its query below; or write your own.",
+            dispatch_action=True,
         ),
         _input(
-            ids.QUERY,
+            query_block_id(query_version),
             "Filter query",
             _text_input(query, placeholder="is:open severity:critical"),
             optional=True,

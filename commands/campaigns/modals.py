@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,16 @@ def state_value(view: dict[str, Any], block_id: str) -> Any:
     return element.get("value")
 
 
+def query_state(view: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The query box's text and version: its block id changes when a template replaces it."""
+    values = view.get("state", {}).get("values", {})
+    for block_id in values:
+        if block_id == ids.QUERY or block_id.startswith(f"{ids.QUERY}."):
+            version = block_id.partition(".")[2] or None
+            return state_value(view, block_id), version
+    return None, None
+
+
 def parse_date(value: str | None, field: str) -> date:
     if not value:
         raise CampaignError("Choose a date.", field=field)
@@ -51,7 +62,7 @@ def parse_date(value: str | None, field: str) -> date:
 
 
 def create_request(view: dict[str, Any]) -> CreateRequest:
-    query = (state_value(view, ids.QUERY) or "").strip() or None
+    query = (query_state(view)[0] or "").strip() or None
     template = state_value(view, ids.TEMPLATE)
     try:
         return CreateRequest(
@@ -91,13 +102,18 @@ class Modals:
         """The Preview button: update the modal in place, keeping what was typed."""
         view = ctx.view
         meta = CreateModalMeta.model_validate_json(view.get("private_metadata") or "{}")
-        query = (state_value(view, ids.QUERY) or "").strip()
+        typed, version = query_state(view)
+        query = (typed or "").strip()
         template = state_value(view, ids.TEMPLATE)
         text = query
         if not text and template:
             chosen = templates.find(template)
             text = chosen.query if chosen else ""
-        kwargs: dict[str, Any] = {"query": query or None, "template": template}
+        kwargs: dict[str, Any] = {
+            "query": query or None,
+            "template": template,
+            "query_version": version,
+        }
         if not text:
             kwargs["preview_error"] = "Write a filter query or choose a template first."
         else:
@@ -105,6 +121,27 @@ class Modals:
                 kwargs["preview"] = await self.campaigns.preview(text)
             except CampaignError as exc:
                 kwargs["preview_error"] = exc.message
+        await ctx.client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=create_modal(meta, **kwargs)
+        )
+
+    async def choose_template(self, ctx: SlackContext) -> None:
+        """Choosing a template replaces the query box with its query, and previews it."""
+        view = ctx.view
+        meta = CreateModalMeta.model_validate_json(view.get("private_metadata") or "{}")
+        slug = (ctx.action.get("selected_option") or {}).get("value")
+        chosen = templates.find(str(slug)) if slug else None
+        if chosen is None:
+            return
+        kwargs: dict[str, Any] = {
+            "query": chosen.query,
+            "template": chosen.slug,
+            "query_version": uuid.uuid4().hex[:8],
+        }
+        try:
+            kwargs["preview"] = await self.campaigns.preview(chosen.query)
+        except CampaignError as exc:
+            kwargs["preview_error"] = exc.message
         await ctx.client.views_update(
             view_id=view["id"], hash=view.get("hash"), view=create_modal(meta, **kwargs)
         )
@@ -159,6 +196,7 @@ def register(
 ) -> None:
     modals, tasks = Modals(services.campaigns, refresh_home), services.tasks
     app.action(ids.PREVIEW_BUTTON)(listener(modals.preview, tasks))
+    app.action(ids.TEMPLATE)(listener(modals.choose_template, tasks))
     app.view(ids.CREATE_MODAL)(listener(modals.submit_create, tasks, ack_first=False))
     app.view(ids.EDIT_MODAL)(listener(modals.submit_edit, tasks, ack_first=False))
     app.view(ids.DELETE_MODAL)(listener(modals.submit_delete, tasks, ack_first=False))

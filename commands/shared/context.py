@@ -135,10 +135,11 @@ def listener(
 async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
     """Field errors go back onto the modal field; everything else is an ephemeral message."""
     if ctx.is_view_submission and not ctx.acked:
-        field_id = exc.field if exc.field in field_blocks(ctx.view) else None
+        field_id = _block_for(exc.field, field_blocks(ctx.view))
         fields = field_blocks(ctx.view)
-        if isinstance(exc, FieldErrors) and set(exc.errors) <= fields:
-            errors = {field: field_error_text(text) for field, text in exc.errors.items()}
+        blocks = {field: _block_for(field, fields) for field in getattr(exc, "errors", {})}
+        if isinstance(exc, FieldErrors) and all(blocks.values()):
+            errors = {str(blocks[f]): field_error_text(text) for f, text in exc.errors.items()}
             await ctx.ack(response_action="errors", errors=errors)
             return
         text = field_error_text(exc.message)
@@ -146,6 +147,15 @@ async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
         return
     await ctx.ack()
     await ctx.tell(f":warning: {error_text(exc.message)}")
+
+
+def _block_for(field: str | None, blocks: set[str]) -> str | None:
+    """The input block of a field: its own id, or a versioned one (`query.3f2a`)."""
+    if field is None:
+        return None
+    if field in blocks:
+        return field
+    return next((block for block in sorted(blocks) if block.startswith(f"{field}.")), None)
 
 
 def field_blocks(view: dict[str, Any]) -> set[str]:

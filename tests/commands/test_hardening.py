@@ -220,3 +220,42 @@ async def test_closing_from_a_button_refreshes_the_app_home(slack: SlackDriver) 
 
     await slack.wait(lambda: bool(managers_home()))
     assert len(managers_home()) == 1
+
+
+async def test_choosing_another_template_replaces_the_query_in_the_form(
+    slack: SlackDriver,
+) -> None:
+    opened = await slack.command_opening_modal("new template critical")
+    view = opened.args["view"] | {"id": max(slack.fake.views)}
+    updates = len(await slack.fake.wait_for("views.update"))  # the preview of "critical"
+    choose = {
+        "type": "static_select",
+        "action_id": ids.TEMPLATE,
+        "block_id": ids.TEMPLATE,
+        "selected_option": {"value": "xss"},
+    }
+    typed = view | {
+        "state": {"values": input_values(query="is:open autofilter:true severity:critical")}
+    }
+
+    request = slack.signer.block_actions(choose, user_id=ADMIN, view=typed)
+    assert (await slack.post(request.body, request.headers)).status == 200
+    [*_, update] = await slack.fake.wait_for("views.update", updates + 1)
+
+    replaced = update.args["view"]
+    [query_block] = [b for b in replaced["blocks"] if b.get("block_id", "").startswith("query.")]
+    assert (
+        query_block["element"]["initial_value"]
+        == "is:open autofilter:true tag:external/cwe/cwe-079"
+    )
+    values = input_values(**{**CREATE, "template": "xss"})
+    values[query_block["block_id"]] = {
+        query_block["block_id"]: {
+            "type": "plain_text_input",
+            "value": query_block["element"]["initial_value"],
+        }
+    }
+    del values["query"]
+    assert await slack.submit(replaced | {"id": "VTEMPLATE"}, values) == {}
+    shown = text_of(await slack.command("show 1"))
+    assert "10 code alerts" in shown  # the XSS selection, not the 9 critical ones
