@@ -29,7 +29,7 @@ from bot.core.models import (
     RepositoryProgress,
     StatusCounts,
 )
-from store import schema
+from store import fix_links, schema
 from store.alerts import select_alerts, with_children
 from store.times import utc
 from store.upsert import chunks, insert_ignore
@@ -281,12 +281,14 @@ async def campaign_alerts(
     )
     rows = (await conn.execute(stmt)).mappings().all()
     alerts = await with_children(conn, rows)
+    fixes = await fix_links.latest_for(conn, [alert.id for alert in alerts if alert.id])
     page = [
         CampaignAlert(
             campaign_id=campaign_id,
             alert=alert,
             status=AlertStatus(row["campaign_status"]),
             assignee=row["assignee"],
+            fix=fixes.get(alert.id or 0),
         )
         for alert, row in zip(alerts, rows, strict=True)
     ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import FixLink
 from store import schema
+from store.times import utc
 from store.upsert import insert_ignore
 
 f = schema.fix_links
@@ -45,3 +46,14 @@ async def remove(conn: AsyncConnection, alert_ids: list[int], kind: str, ref: st
         await conn.execute(
             delete(f).where(f.c.alert_id.in_(alert_ids), f.c.kind == kind, f.c.ref == ref)
         )
+
+
+async def latest_for(conn: AsyncConnection, alert_ids: Sequence[int]) -> dict[int, FixLink]:
+    """Per alert, the newest branch or pull request working on it (pull requests first)."""
+    if not alert_ids:
+        return {}
+    rows = (await conn.execute(select(f).where(f.c.alert_id.in_(list(alert_ids))))).mappings().all()
+    found: dict[int, FixLink] = {}
+    for row in sorted(rows, key=lambda row: (row["kind"] == "pull_request", row["created_at"])):
+        found[row["alert_id"]] = FixLink(**{**row, "created_at": utc(row["created_at"])})
+    return found

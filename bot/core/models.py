@@ -174,6 +174,8 @@ class CampaignAlert(_Model):
     alert: Alert
     status: AlertStatus
     assignee: str | None = None
+    fix: FixLink | None = None
+    """The branch or pull request that made it in progress, if any."""
 
 
 class Assignment(_Model):

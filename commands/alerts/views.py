@@ -70,9 +70,13 @@ def alert_line(item: CampaignAlert) -> str:
     )
     where = f" · `{user_text(alert.path, 300)}`" if alert.path else ""
     who = f" · {mention(item.assignee)}" if item.assignee else ""
+    fix = ""
+    if item.fix is not None:
+        label = "PR" if item.fix.kind == "pull_request" else "branch"
+        fix = f" · {label} {link(item.fix.url, shorten(item.fix.ref, 100))}"
     return (
         f"{ALERT_STATUS_LABEL[item.status]} *{title}* {user_text(detail, 40)}\n"
-        f"{reference}{where}{who}"
+        f"{reference}{where}{who}{fix}"
     )
 
 

@@ -7,7 +7,10 @@ import asyncio
 
 import pytest
 
+from bot.core.models import AlertKind, AlertRef
 from commands.shared import ids
+from store import alerts, fix_links
+from store.engine import create_engine
 from tests.commands.conftest import (
     ADMIN,
     CHANNEL,
@@ -18,6 +21,7 @@ from tests.commands.conftest import (
     text_of,
 )
 from tests.commands.test_campaign_command import CREATE, create_campaign
+from tests.conftest import NOW
 
 EVIL = "<!channel> <https://evil.example|Click for prize>"
 
@@ -259,3 +263,32 @@ async def test_choosing_another_template_replaces_the_query_in_the_form(
     assert await slack.submit(replaced | {"id": "VTEMPLATE"}, values) == {}
     shown = text_of(await slack.command("show 1"))
     assert "10 code alerts" in shown  # the XSS selection, not the 9 critical ones
+
+
+async def test_alert_lines_show_the_branch_that_made_them_in_progress_and_the_assignee(
+    slack: SlackDriver,
+) -> None:
+    await create_campaign(slack)
+    engine = create_engine(slack.app.settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            [web1] = await alerts.find(
+                conn, AlertRef(repository="acme/web", kind=AlertKind.CODE, number=1)
+            )
+            await fix_links.add(
+                conn,
+                web1.id or 0,
+                "branch",
+                "fix/code-scanning-1",
+                "https://github.example/acme/web/tree/fix/code-scanning-1",
+                NOW,
+            )
+    finally:
+        await engine.dispose()
+
+    shown = text_of(await slack.command("show 1 group:none", user=MANAGER))
+
+    assert (
+        "branch <https://github.example/acme/web/tree/fix/code-scanning-1|fix/code-scanning-1>"
+        in shown
+    )
