@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only core,slack,sync]`: run benchmarks, print their tables."""
+"""`python -m bench [--quick] [--only core,slack,sync,delivery]`: run benchmarks, print tables."""
 
 from __future__ import annotations
 
@@ -42,13 +42,22 @@ async def main(quick: bool, only: set[str]) -> None:
 
         rows = await sync_bench.run(**scale)  # type: ignore[arg-type]
         print(table("GitHub sync (fake GitHub)", rows), flush=True)
+    if "delivery" in only:
+        from bench import delivery_bench
+
+        figures, database = await delivery_bench.run(quick)
+        rows = [delivery_bench.header(), *delivery_bench.rows(figures)]
+        title = f"Notice delivery (outbox to fake Slack at 1 msg/s/channel, {database})"
+        print(table(title, rows), flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="a small run, for a smoke test")
     parser.add_argument(
-        "--only", default="core,slack,sync", help="comma-separated: core,slack,sync"
+        "--only",
+        default="core,slack,sync,delivery",
+        help="comma-separated: core,slack,sync,delivery",
     )
     args = parser.parse_args()
     asyncio.run(main(args.quick, set(args.only.split(","))))

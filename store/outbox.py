@@ -21,6 +21,8 @@ from store.upsert import insert_for
 
 o = schema.outbox
 
+PER_TARGET = 5
+
 
 def _row(notice: Notice) -> dict[str, Any]:
     return {
@@ -103,7 +105,20 @@ async def claim(
 
     A row whose earlier lease ran out comes back `uncertain`: it may have been sent already.
     """
-    pick = select(o.c.id).where(_claimable(now)).order_by(o.c.id).limit(limit)
+    # At most `PER_TARGET` rows per channel in one claim, so a backlog queued channel by channel
+    # still sends to many channels at once (each channel is paced to one message a second).
+    ranked = (
+        select(
+            o.c.id,
+            func.row_number()
+            .over(partition_by=func.coalesce(o.c.target, ""), order_by=o.c.id)
+            .label("place"),
+        )
+        .where(_claimable(now))
+        .subquery()
+    )
+    fair = select(ranked.c.id).where(ranked.c.place <= PER_TARGET)
+    pick = select(o.c.id).where(o.c.id.in_(fair)).order_by(o.c.id).limit(limit)
     if conn.dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     await conn.execute(
