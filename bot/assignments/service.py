@@ -11,11 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.campaigns import rules
 from bot.campaigns.ports import AssigneeGate, NoGitHub
 from bot.campaigns.service import CampaignService
-from bot.core.errors import CampaignError, Conflict, NotFound
-from bot.core.models import Alert, Assignment, Campaign
+from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
+from bot.core.models import (
+    Alert,
+    AlertStatus,
+    Assignment,
+    Campaign,
+    CampaignAlert,
+    Identity,
+)
 from store import alerts as alert_store
 from store import campaigns as store
+from store import identities
 from store.engine import write_transaction
+
+MINE_PER_CAMPAIGN = 10
+"""Alerts shown per campaign in `/campaign mine` (in progress first); the rest are counted."""
 
 
 class AssignmentService:
@@ -101,3 +112,22 @@ class AssignmentService:
             )
         await self.campaigns.after_commit(campaign, "unassigned", False)
         return campaign, alert, current.assignee
+
+    async def mine(self, user: str) -> list[tuple[Campaign, list[CampaignAlert]]]:
+        """A person's open alerts across active campaigns, in progress first, by campaign."""
+        found: list[tuple[Campaign, list[CampaignAlert]]] = []
+        for campaign in await self.campaigns.list_campaigns():
+            items, _ = await self.campaigns.alerts(campaign, assignee=user, limit=MINE_PER_CAMPAIGN)
+            still_open = [item for item in items if item.status is not AlertStatus.CLOSED]
+            if still_open:
+                found.append((campaign, still_open))
+        return found
+
+    async def link(self, actor: str, user: str, login: str) -> Identity:
+        """A security manager links a Slack user to a GitHub login (GitHub checks it on assign)."""
+        if not await self.campaigns.is_security_manager(actor):
+            raise PermissionDenied("Only security managers can link people to GitHub logins.")
+        identity = Identity(slack_user_id=user, github_login=login, source="manual")
+        async with write_transaction(self.campaigns.engine) as conn:
+            await identities.save(conn, identity)
+        return identity

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
+from slack_sdk.models.blocks import Block
 
 from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
 from commands.shared import ids
 from commands.shared.blocks import (
     BUTTON_VALUE,
+    MESSAGE_BLOCKS,
     NAME_SHOWN,
     REPOSITORY_SHOWN,
     BlockDict,
@@ -20,6 +22,7 @@ from commands.shared.blocks import (
     button,
     context,
     dicts,
+    divider,
     link,
     mention,
     section,
@@ -112,3 +115,20 @@ def alert_list(
     nav.append(button("Back to campaign", ids.VIEW_CAMPAIGN, str(campaign.number)))
     blocks.append(actions(*nav))
     return dicts(blocks)
+
+
+def mine_blocks(found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]]) -> list[BlockDict]:
+    """`/campaign mine`: each active campaign with the person's open alerts, in progress first."""
+    if not found:
+        return dicts([section("You have no open alerts in active campaigns.")])
+    blocks: list[Block] = []
+    for campaign, items in found:
+        blocks.append(
+            section(
+                f"*#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}* · due "
+                f"{campaign.due_date.isoformat()}"
+            )
+        )
+        blocks += [section(alert_line(item)) for item in items[:ALERTS_PER_PAGE]]
+        blocks.append(divider())
+    return dicts(blocks[: MESSAGE_BLOCKS - 1])

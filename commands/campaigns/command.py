@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.errors import CampaignError
 from bot.services import Services
-from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
+from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list, mine_blocks
 from commands.campaigns.forms import open_form
 from commands.campaigns.modal_views import (
     CreateModalMeta,
@@ -159,6 +159,33 @@ class CampaignCommands:
             return delete_modal(campaign, ctx.channel_id)
 
         await open_form(ctx, "Delete campaign", form)
+
+    async def assign(self, ctx: SlackContext, command: Command) -> None:
+        campaign, alert = await self.services.assignments.assign(
+            ctx.user_id, command.campaign or "", command.alert or "", command.user or ""
+        )
+        await ctx.tell(
+            f"Assigned {escape(alert.reference)} in #{campaign.id} to <@{command.user}>."
+        )
+
+    async def unassign(self, ctx: SlackContext, command: Command) -> None:
+        campaign, alert, before = await self.services.assignments.unassign(
+            ctx.user_id, command.campaign or "", command.alert or ""
+        )
+        await ctx.tell(f"{escape(alert.reference)} in #{campaign.id} is no longer <@{before}>'s.")
+
+    async def mine(self, ctx: SlackContext, command: Command) -> None:
+        found = await self.services.assignments.mine(ctx.user_id)
+        await ctx.tell("Your open alerts", mine_blocks(found))
+
+    async def link(self, ctx: SlackContext, command: Command) -> None:
+        identity = await self.services.assignments.link(
+            ctx.user_id, command.user or "", command.login or ""
+        )
+        await ctx.tell(
+            f"Linked <@{identity.slack_user_id}> to GitHub login "
+            f"`{escape(identity.github_login or '')}`."
+        )
 
     async def templates(self, ctx: SlackContext, command: Command) -> None:
         await ctx.tell("Campaign templates", templates_blocks())

@@ -35,6 +35,9 @@ class Command(BaseModel):
     status: AlertStatus | None = None
     group_none: bool = False
     note: str | None = None
+    alert: str | None = None
+    user: str | None = None
+    login: str | None = None
 
 
 def split_words(text: str) -> list[str]:
@@ -59,6 +62,42 @@ def parse_command(raw: str) -> Command:
     if spec is None:
         return Command(name="help", note=f"Unknown subcommand “{head}”. Here is what I know:")
     return spec.parse(rest.strip())
+
+
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+
+
+def _mention(word: str, name: str) -> str:
+    user = parse_user(word)
+    if user is None:
+        raise CampaignError(f"“{word}” is not a person; mention them like @alice. {usage(name)}")
+    return user
+
+
+def _parse_assign(rest: str) -> Command:
+    words = split_words(rest)
+    if len(words) != 3:
+        raise CampaignError(usage("assign"))
+    campaign, alert, who = words
+    return Command(name="assign", campaign=campaign, alert=alert, user=_mention(who, "assign"))
+
+
+def _parse_unassign(rest: str) -> Command:
+    words = split_words(rest)
+    if len(words) != 2:
+        raise CampaignError(usage("unassign"))
+    return Command(name="unassign", campaign=words[0], alert=words[1])
+
+
+def _parse_link(rest: str) -> Command:
+    words = split_words(rest)
+    if len(words) != 2:
+        raise CampaignError(usage("link"))
+    user = _mention(words[0], "link")
+    login = words[1].removeprefix("@")
+    if not GITHUB_LOGIN.match(login):
+        raise CampaignError(f"“{words[1]}” is not a GitHub login. {usage('link')}")
+    return Command(name="link", user=user, login=login)
 
 
 def _parse_campaign_command(name: str, rest: str) -> Command:
@@ -241,6 +280,29 @@ SUBCOMMANDS: dict[str, Subcommand] = _table(
         "the progress summary (managers post it in a channel)",
         _takes_campaign("report"),
         "report",
+    ),
+    Subcommand(
+        "assign",
+        "/campaign assign CAMPAIGN ALERT @user",
+        "give an alert to someone (yourself, or anyone if you manage the campaign)",
+        _parse_assign,
+        "assign",
+    ),
+    Subcommand(
+        "unassign",
+        "/campaign unassign CAMPAIGN ALERT",
+        "take an alert back from its assignee",
+        _parse_unassign,
+        "unassign",
+    ),
+    Subcommand("mine", "/campaign mine", "my open alerts", _takes_nothing("mine"), "mine"),
+    Subcommand(
+        "link",
+        "/campaign link @user GITHUB_LOGIN",
+        "link a person to their GitHub login",
+        _parse_link,
+        "link",
+        managers=True,
     ),
     Subcommand(
         "templates",
