@@ -13,8 +13,13 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.core_bench import NOW
 from bot.campaigns.ports import AdminList
@@ -132,5 +137,47 @@ async def run(
             rows.append(("block limit violations seen by the fake", str(len(fake.violations))))
             stop.set()
             await server
+            floor = await _bare_bolt_floor(fake, texts)
+            rows.append(("floor: bare Bolt app, 50 concurrent", _summary(*floor)))
+            ratio = p95_99(list(concurrent)) / p95_99(floor[0])
+            rows.append(("ratio of p99 at 50 concurrent (project / bare Bolt)", f"{ratio:.2f}x"))
 
     return rows
+
+
+async def _bare_bolt_floor(fake: FakeSlack, texts: list[str]) -> tuple[list[float], float]:
+    """The same signed commands against a Bolt AsyncApp that only acks: what the machine, Bolt
+    and aiohttp cost before any of the project's work, measured in the same run."""
+    app = AsyncApp(
+        signing_secret=SIGNING_SECRET,
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url),
+    )
+
+    @app.command("/campaign")
+    async def ack_only(ack: Any) -> None:
+        await ack()
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", handle)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/slack/events"
+    signer = SlackSigner(SIGNING_SECRET)
+    gate = asyncio.Semaphore(50)
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def limited(text: str) -> float:
+                async with gate:
+                    return await _send(http, url, signer, fake, text)
+
+            start = time.perf_counter()
+            times = await asyncio.gather(*(limited(text) for text in texts))
+            return list(times), time.perf_counter() - start
+    finally:
+        await runner.cleanup()
