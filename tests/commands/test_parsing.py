@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bot.core.errors import CampaignError
 from bot.core.models import AlertStatus
+from commands.alerts.views import AlertPage
 from commands.campaigns.command import CampaignCommands
+from commands.campaigns.modal_views import CampaignMeta, CreateModalMeta
 from commands.campaigns.parsing import SUBCOMMANDS, Command, parse_command
 from commands.campaigns.views import help_blocks
 
@@ -96,3 +100,14 @@ def test_any_text_parses_or_is_refused_with_a_message(text: str) -> None:
         assert refused.message
     else:
         assert command.name in SUBCOMMANDS
+
+
+@given(st.text(max_size=400))
+def test_any_button_value_or_private_metadata_parses_or_is_a_validation_error(
+    text: str,
+) -> None:
+    """Forged values reach the listener as a ValidationError (answered "out of date or
+    damaged"), never as any other exception."""
+    for model in (AlertPage, CampaignMeta, CreateModalMeta):
+        with contextlib.suppress(ValidationError):
+            model.model_validate_json(text or "{}")
