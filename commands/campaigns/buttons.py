@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.campaigns.service import CampaignService
+from bot.core.errors import CampaignError
 from bot.services import Services
 from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list
 from commands.campaigns.forms import open_form
@@ -21,7 +22,13 @@ from commands.campaigns.modal_views import (
 from commands.campaigns.views import campaign_view
 from commands.shared import ids
 from commands.shared.blocks import escape
-from commands.shared.context import HomeRefresh, SlackContext, listener, no_home_refresh
+from commands.shared.context import (
+    DAMAGED,
+    HomeRefresh,
+    SlackContext,
+    listener,
+    no_home_refresh,
+)
 
 DEFAULT_DUE = timedelta(days=30)
 
@@ -55,6 +62,17 @@ class CampaignButtons:
             ),
             f"Campaign #{campaign.id}",
         )
+
+    async def repository_page(self, ctx: SlackContext) -> None:
+        """`CAMPAIGN:OFFSET`: the next (or previous) ten repositories of the campaign view."""
+        number, _, offset = str(ctx.action.get("value", "")).partition(":")
+        if not (number.isascii() and number.isdigit() and offset.isascii() and offset.isdigit()):
+            raise CampaignError(DAMAGED)
+        campaign = await self.campaigns.resolve(number)
+        progress = await self.campaigns.progress(campaign)
+        manage = await self.campaigns.may_manage(ctx.user_id, campaign)
+        view = campaign_view(campaign, progress, manage=manage, repo_offset=int(offset[:9]))
+        await show(ctx, f"Campaign #{campaign.id}", view, f"Campaign #{campaign.id}")
 
     async def alert_page(self, ctx: SlackContext) -> None:
         page = AlertPage.model_validate_json(ctx.action.get("value") or "{}")
@@ -136,6 +154,7 @@ def register(
     buttons, tasks = CampaignButtons(services.campaigns, refresh_home), services.tasks
     app.action(ids.VIEW_CAMPAIGN)(listener(buttons.view_campaign, tasks))
     app.action(ids.EXPAND_REPOSITORY)(listener(buttons.alert_page, tasks))
+    app.action(ids.REPOSITORY_PAGE)(listener(buttons.repository_page, tasks))
     app.action(re.compile(f"^{ids.ALERT_PAGE}(:.*)?$"))(listener(buttons.alert_page, tasks))
     app.action(ids.POST_REPORT)(listener(buttons.post_report, tasks))
     app.action(ids.CONFIRM_CLOSE)(listener(buttons.close, tasks))

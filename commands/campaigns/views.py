@@ -129,16 +129,18 @@ def campaign_header_blocks(campaign: Campaign, progress: Progress) -> list[Block
 
 
 def campaign_view(
-    campaign: Campaign, progress: Progress, *, manage: bool = True
+    campaign: Campaign, progress: Progress, *, manage: bool = True, repo_offset: int = 0
 ) -> list[BlockDict]:
-    """The campaign view (`/campaign show`, the launch message): progress and repositories."""
+    """The campaign view (`/campaign show`, the launch message): progress and repositories,
+    ten at a time (most open first) with buttons to page through the rest."""
     blocks = _header_blocks(campaign, progress)
     if campaign.left_out:
         blocks.append(context(f"{counted(campaign.left_out, 'alert')} left out at creation."))
     blocks.append(divider())
     repos = progress.repositories
     blocks.append(section(f"*Repositories* ({len(repos)})"))
-    for repo in repos[:TOP_REPOSITORIES]:
+    repo_offset = max(0, min(repo_offset, max(len(repos) - 1, 0)))
+    for repo in repos[repo_offset : repo_offset + TOP_REPOSITORIES]:
         value = AlertPage(campaign=campaign.number, repository=repo.name).button_value()
         blocks.append(
             section(
@@ -147,16 +149,21 @@ def campaign_view(
                 accessory=None if value is None else button("Alerts", ids.EXPAND_REPOSITORY, value),
             )
         )
+    shown_to = min(repo_offset + TOP_REPOSITORIES, len(repos))
     if len(repos) > TOP_REPOSITORIES:
-        blocks.append(
-            context(
-                f"…and {len(repos) - TOP_REPOSITORIES} more (most open first): "
-                "All alerts, or `/campaign show N repo:NAME`."
-            )
-        )
+        blocks.append(context(f"Repositories {repo_offset + 1}–{shown_to} of {len(repos)}"))
     all_alerts = AlertPage(campaign=campaign.number).button_value()
     assert all_alerts is not None, "a campaign number alone always fits"
     buttons = [button("All alerts", ids.ALERT_PAGE, all_alerts)]
+    if repo_offset > 0:
+        back = max(repo_offset - TOP_REPOSITORIES, 0)
+        buttons.append(
+            button("Previous repositories", ids.REPOSITORY_PAGE, f"{campaign.number}:{back}")
+        )
+    if shown_to < len(repos):
+        buttons.append(
+            button("More repositories", ids.REPOSITORY_PAGE, f"{campaign.number}:{shown_to}")
+        )
     if manage:
         buttons.append(button("Post report", ids.POST_REPORT, str(campaign.number)))
     blocks.append(actions(*buttons))

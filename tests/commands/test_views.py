@@ -557,3 +557,18 @@ def test_dates_read_naturally() -> None:
     assert "2 days left" in texts[2] and "1 day left" in texts[1]
     assert "due today" in texts[0] and "4 days overdue" in texts[-4]
     assert "2026-12-15" in texts[2]
+
+
+def test_the_campaign_view_pages_through_many_repositories() -> None:
+    from bot.core.models import RepositoryProgress
+    from commands.campaigns.views import campaign_view
+
+    repos = [RepositoryProgress(name=f"acme/r{n:02d}", open=30 - n) for n in range(25)]
+    progress = make_progress().model_copy(update={"repositories": repos})
+    first = json.dumps(campaign_view(make_campaign(), progress))
+    last = json.dumps(campaign_view(make_campaign(), progress, repo_offset=20))
+
+    assert "Repositories 1\\u201310 of 25" in first and "acme/r09" in first
+    assert "acme/r10" not in first and '"value": "3:10"' in first
+    assert "Repositories 21\\u201325 of 25" in last and "acme/r24" in last
+    assert "More repositories" not in last and "Previous repositories" in last
