@@ -129,5 +129,10 @@ class AssignmentService:
             raise PermissionDenied("Only security managers can link people to GitHub logins.")
         identity = Identity(slack_user_id=user, github_login=login, source="manual")
         async with write_transaction(self.campaigns.engine) as conn:
+            taken = await identities.by_login(conn, login)
+            if taken is not None and taken.slack_user_id != user:
+                raise Conflict(
+                    f"GitHub login {login} is already linked to <@{taken.slack_user_id}>."
+                )
             await identities.save(conn, identity)
         return identity

@@ -59,3 +59,9 @@ async def test_bad_assignment_input_gets_a_clear_answer(
 ) -> None:
     await create_campaign(slack)
     assert said in text_of(await slack.command(text, user=ADMIN))
+
+
+async def test_a_login_already_linked_to_someone_else_is_refused(slack: SlackDriver) -> None:
+    await slack.command(f"link <@{MANAGER}> shared-login", user=ADMIN)
+    again = text_of(await slack.command(f"link {ME} shared-login", user=ADMIN))
+    assert f"shared-login is already linked to <@{MANAGER}>" in again
