@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.assignments.identities import EmailLookup, import_rows, parse_csv
 from bot.campaigns import rules
 from bot.campaigns.ports import AssigneeGate, NoGitHub
 from bot.campaigns.service import CampaignService
@@ -30,9 +31,15 @@ MINE_PER_CAMPAIGN = 10
 
 
 class AssignmentService:
-    def __init__(self, campaigns: CampaignService, gate: AssigneeGate | None = None) -> None:
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        gate: AssigneeGate | None = None,
+        emails: EmailLookup | None = None,
+    ) -> None:
         self.campaigns = campaigns
         self.gate: AssigneeGate = gate or NoGitHub()
+        self.emails = emails
 
     async def find_alert(self, conn: AsyncConnection, campaign: Campaign, reference: str) -> Alert:
         ref = rules.parse_alert_ref(reference)
@@ -136,3 +143,12 @@ class AssignmentService:
                 )
             await identities.save(conn, identity)
         return identity
+
+    async def import_identities(self, text: str, name: str) -> list[Identity]:
+        """Links from a CSV file (`campaignbot identities import`): all or nothing."""
+        rows = parse_csv(text, name)
+        return await import_rows(self.campaigns.engine, rows, name, self.emails)
+
+    async def list_identities(self) -> list[Identity]:
+        async with self.campaigns.engine.connect() as conn:
+            return await identities.all_identities(conn)

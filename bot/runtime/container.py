@@ -45,7 +45,9 @@ def build_services(
     )
     campaigns = CampaignService(engine, settings, directory=directory, clock=clock)
     assignments = AssignmentService(
-        campaigns, GitHubGate(engine, github) if github is not None else None
+        campaigns,
+        GitHubGate(engine, github) if github is not None else None,
+        emails=directory if isinstance(directory, SlackDirectory) else None,
     )
     if github is not None and settings.github_publish_campaigns and settings.github_org:
         campaigns.observers.append(GitHubPublisher(engine, github, settings.github_org))

@@ -51,3 +51,14 @@ class SlackDirectory:
             # Keep the last known members: a Slack hiccup must not lock managers out.
             log.warning("could not read the admin user group: %s", exc.response.get("error"))
         return self._members
+
+    async def user_for_email(self, email: str) -> str | None:
+        """The workspace member with this e-mail (users.lookupByEmail), or None."""
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        user = response.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
