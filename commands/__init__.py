@@ -9,6 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
+from commands.alerts import buttons as alert_buttons
 from commands.campaigns import buttons as campaign_buttons
 from commands.campaigns import command as campaign_command
 from commands.campaigns import modals
@@ -21,4 +22,5 @@ def register(app: AsyncApp, services: Services) -> None:
     campaign_command.register(app, services)
     modals.register(app, services, refresh_home)
     campaign_buttons.register(app, services, refresh_home)
+    alert_buttons.register(app, services)
     home.register(app, services)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
 from commands.shared import ids
@@ -83,10 +83,32 @@ def alert_line(item: CampaignAlert) -> str:
     )
 
 
+def claim_button(
+    campaign: Campaign, item: CampaignAlert, viewer: str | None
+) -> ButtonElement | None:
+    """**Assign to me** on an open alert nobody has; **Unassign** on one the viewer holds."""
+    if viewer is None or item.status is AlertStatus.CLOSED or campaign.state.value != "active":
+        return None
+    value = f"{campaign.number}:{item.alert.reference}"
+    if len(value) > BUTTON_VALUE:
+        return None
+    if item.assignee is None:
+        return button("Assign to me", ids.ASSIGN_TO_ME, value)
+    if item.assignee == viewer:
+        return button("Unassign", ids.UNASSIGN, value)
+    return None
+
+
 def alert_list(
-    campaign: Campaign, items: Sequence[CampaignAlert], total: int, page: AlertPage
+    campaign: Campaign,
+    items: Sequence[CampaignAlert],
+    total: int,
+    page: AlertPage,
+    *,
+    viewer: str | None = None,
 ) -> list[BlockDict]:
-    """A page of alerts, in progress first, with previous / next buttons."""
+    """A page of alerts, in progress first, with previous / next buttons; with a `viewer`, each
+    alert carries the claim button that fits them."""
     items = items[:ALERTS_PER_PAGE]
     scope = [f"#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}"]
     if page.repository:
@@ -100,7 +122,9 @@ def alert_list(
     ]
     if not items:
         blocks.append(section("No alerts match."))
-    blocks.extend(section(alert_line(item)) for item in items)
+    blocks.extend(
+        section(alert_line(item), accessory=claim_button(campaign, item, viewer)) for item in items
+    )
     nav = []
     if page.offset > 0:
         previous = page.model_copy(update={"offset": max(0, page.offset - ALERTS_PER_PAGE)})
@@ -117,7 +141,9 @@ def alert_list(
     return dicts(blocks)
 
 
-def mine_blocks(found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]]) -> list[BlockDict]:
+def mine_blocks(
+    found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]], viewer: str | None = None
+) -> list[BlockDict]:
     """`/campaign mine`: each active campaign with the person's open alerts, in progress first."""
     if not found:
         return dicts([section("You have no open alerts in active campaigns.")])
@@ -129,6 +155,9 @@ def mine_blocks(found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]]) -> li
                 f"{campaign.due_date.isoformat()}"
             )
         )
-        blocks += [section(alert_line(item)) for item in items[:ALERTS_PER_PAGE]]
+        blocks += [
+            section(alert_line(item), accessory=claim_button(campaign, item, viewer))
+            for item in items[:ALERTS_PER_PAGE]
+        ]
         blocks.append(divider())
     return dicts(blocks[: MESSAGE_BLOCKS - 1])

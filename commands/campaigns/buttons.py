@@ -88,7 +88,7 @@ class CampaignButtons:
         await show(
             ctx,
             f"Alerts of campaign #{campaign.id}",
-            alert_list(campaign, items, total, page),
+            alert_list(campaign, items, total, page, viewer=ctx.user_id),
             f"Campaign #{campaign.id}",
         )
 

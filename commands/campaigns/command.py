@@ -119,7 +119,7 @@ class CampaignCommands:
             )
             await ctx.tell(
                 f"Alerts of campaign #{campaign.id}",
-                alert_list(campaign, items, total, page),
+                alert_list(campaign, items, total, page, viewer=ctx.user_id),
             )
             return
         progress = await self.campaigns.progress(campaign)
@@ -176,7 +176,7 @@ class CampaignCommands:
 
     async def mine(self, ctx: SlackContext, command: Command) -> None:
         found = await self.services.assignments.mine(ctx.user_id)
-        await ctx.tell("Your open alerts", mine_blocks(found))
+        await ctx.tell("Your open alerts", mine_blocks(found, viewer=ctx.user_id))
 
     async def link(self, ctx: SlackContext, command: Command) -> None:
         identity = await self.services.assignments.link(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from commands.shared import ids
 from tests.commands.conftest import ADMIN, DEV, MANAGER, SlackDriver, text_of
 from tests.commands.test_campaign_command import create_campaign
 
@@ -65,3 +66,36 @@ async def test_a_login_already_linked_to_someone_else_is_refused(slack: SlackDri
     await slack.command(f"link <@{MANAGER}> shared-login", user=ADMIN)
     again = text_of(await slack.command(f"link {ME} shared-login", user=ADMIN))
     assert f"shared-login is already linked to <@{MANAGER}>" in again
+
+
+async def test_assign_to_me_and_unassign_are_one_click_each(slack: SlackDriver) -> None:
+    await create_campaign(slack)
+    listed = await slack.command("show 1 repo:api", user=DEV)
+    buttons = [
+        block["accessory"]
+        for block in listed["blocks"]
+        if block.get("accessory", {}).get("action_id") == ids.ASSIGN_TO_ME
+    ]
+    assert buttons and all(b["text"]["text"] == "Assign to me" for b in buttons)
+
+    claimed = await slack.click(ids.ASSIGN_TO_ME, buttons[0]["value"], user=DEV)
+    mine = await slack.command("mine", user=DEV)
+    unassign = [
+        block["accessory"]
+        for block in mine["blocks"]
+        if block.get("accessory", {}).get("action_id") == ids.UNASSIGN
+    ]
+    released = await slack.click(ids.UNASSIGN, unassign[0]["value"], user=DEV)
+
+    assert claimed is not None and "is yours now" in claimed["text"]
+    assert [b["text"]["text"] for b in unassign] == ["Unassign"]
+    assert released is not None and "You gave back" in released["text"]
+    assert "no open alerts" in text_of(await slack.command("mine", user=DEV))
+
+
+async def test_a_forged_claim_button_gets_a_clear_answer(slack: SlackDriver) -> None:
+    await create_campaign(slack)
+    damaged = await slack.click(ids.ASSIGN_TO_ME, "one:web#code-1", user=DEV)
+    foreign = await slack.click(ids.ASSIGN_TO_ME, "1:web#secret-1", user=DEV)
+    assert damaged is not None and "out of date or damaged" in damaged["text"]
+    assert foreign is not None and "is not in campaign #1" in foreign["text"]
