@@ -25,6 +25,7 @@ from bot.core.models import Campaign, CampaignState, Event
 from bot.core.notices import Notice, NoticeKind, NoticeState
 from bot.core.settings import Settings
 from store import alert_query, events, outbox
+from store import assignments as assignment_store
 from store import campaigns as store
 from store.engine import write_transaction
 
@@ -343,10 +344,24 @@ class CampaignService(CampaignQueries):
         return notice
 
     async def alerts_changed(self, alert_ids: Sequence[int]) -> None:
-        """Alerts moved (a webhook, a sync): bring the affected campaigns' live cards up to date."""
+        """Alerts moved (a webhook, a sync): bring the affected campaigns' live cards up to date,
+        and tell each assignee once that their alert was closed, or is open again."""
         now = self.clock()
         wrote = False
         async with write_transaction(self.engine) as conn:
+            told = [
+                notices.alert_status(
+                    item.campaign_id,
+                    item.assignee,
+                    alert_id=item.alert_id,
+                    reference=item.reference,
+                    state=item.state,
+                    changed_at=item.updated_at,
+                    now=now,
+                )
+                for item in await assignment_store.held(conn, alert_ids)
+            ]
+            wrote |= bool(await outbox.enqueue(conn, told))
             for campaign_id in await store.active_with_alerts(conn, alert_ids):
                 campaign = await store.get(conn, campaign_id)
                 if campaign is None or not await self._card_needs_refresh(conn, campaign):

@@ -25,6 +25,8 @@ class NoticeKind(StrEnum):
     REOPENED = "reopened"
     DELETED = "deleted"
     REPORT = "report"
+    STATUS = "status"
+    """An assignee told that their alert was fixed, dismissed, resolved or reopened (a DM)."""
 
 
 class NoticeState(StrEnum):
@@ -125,5 +127,28 @@ def report(campaign_id: int, channel: str, now: datetime, actor: str) -> Notice:
         campaign_id=campaign_id,
         target=channel,
         payload={"actor": actor},
+        created_at=now,
+    )
+
+
+def alert_status(
+    campaign_id: int,
+    assignee: str,
+    *,
+    alert_id: int,
+    reference: str,
+    state: str,
+    changed_at: datetime | None,
+    now: datetime,
+) -> Notice:
+    """Keyed by the alert's state and when it changed: a re-delivered webhook tells nobody twice,
+    a fix after a reopen is told again."""
+    period = f"a{alert_id}-{state}-{(changed_at or now).isoformat()}"
+    return Notice(
+        key=delivery_key(NoticeKind.STATUS, campaign_id, assignee, period),
+        kind=NoticeKind.STATUS,
+        campaign_id=campaign_id,
+        target=assignee,
+        payload={"alert": reference, "state": state},
         created_at=now,
     )

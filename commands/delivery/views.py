@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.models import Progress
 from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Subject
 from commands.campaigns import views as campaign_views
@@ -49,10 +50,30 @@ def render(notice: Notice, subject: Subject) -> Message:
         text = f"{_actor(notice)} closed campaign *#{campaign.id} {name}*."
         summary = campaign_views.report_blocks(campaign, progress)
         return Message(text, [blocks.section(text).to_dict(), *summary][: blocks.MESSAGE_BLOCKS])
+    if notice.kind is NoticeKind.STATUS:
+        return _status_message(notice, campaign.id, name, progress)
     if notice.kind is NoticeKind.REOPENED:
         return Message(f"{_actor(notice)} reopened campaign *#{campaign.id} {name}*.")
     counts = progress.counts
     return Message(
         f"Progress of campaign #{campaign.id} {name}: {counts.closed}/{counts.total} closed",
         campaign_views.report_blocks(campaign, progress),
+    )
+
+
+STATE_SAID = {
+    "fixed": ":white_check_mark: was fixed",
+    "dismissed": ":heavy_minus_sign: was dismissed",
+    "resolved": ":white_check_mark: was resolved",
+    "open": ":arrows_counterclockwise: is open again and still yours",
+}
+
+
+def _status_message(notice: Notice, number: int | None, name: str, progress: Progress) -> Message:
+    alert = blocks.escape(str(notice.payload.get("alert") or "an alert"))
+    state = str(notice.payload.get("state") or "")
+    said = STATE_SAID.get(state, f"is now {blocks.escape(state)}")
+    counts = progress.counts
+    return Message(
+        f"{alert} {said} — campaign #{number} {name}: {counts.closed}/{counts.total} closed."
     )

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.assignments.service import AssignmentService
 from bot.campaigns.requests import CreateRequest
 from bot.campaigns.service import CampaignService
 from bot.core.models import AlertKind, AlertRef, Campaign
@@ -426,3 +427,32 @@ async def test_a_late_older_delivery_does_not_undo_a_newer_state(
     assert outcome.result.status == "ignored" and "older than stored" in outcome.result.note
     alert = await find(hooks.engine, "acme/web", AlertKind.CODE, 2)
     assert alert.state == "open"
+
+
+async def test_an_assignee_is_told_once_when_their_alert_is_fixed_and_when_it_reopens(
+    hooks: Hooks, fake: FakeGitHub, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0DEV", name="dev")
+    service, campaign = await xss_campaign(hooks)
+    await AssignmentService(service).assign(ADMIN_ID, str(campaign.number), "web#code-2", "U0DEV")
+    dm = fake_slack.dm_channel("U0DEV")
+
+    def told(words: str) -> list[str]:
+        texts = [c.args["text"] for c in fake_slack.calls("chat.postMessage", ok=True)]
+        return [t for t in texts if words in t]
+
+    fake.set_code_alert_state("web", 2, "fixed", at=fake.clock() + timedelta(minutes=1))
+    fixed = fake.webhook_code_scanning_alert("fixed", "web", 2)
+    await hooks.apply("code_scanning_alert", fixed)
+    await hooks.apply("code_scanning_alert", fixed)  # GitHub delivers it again
+    await fake_slack.wait_until(lambda: bool(told("was fixed")))
+    fake.set_code_alert_state("web", 2, "open", at=fake.clock() + timedelta(minutes=5))
+    await hooks.apply("code_scanning_alert", fake.webhook_code_scanning_alert("reopened", "web", 2))
+    await fake_slack.wait_until(lambda: bool(told("is open again")))
+
+    [fixed_dm] = [
+        c for c in fake_slack.calls("chat.postMessage", ok=True) if "was fixed" in c.args["text"]
+    ]
+    assert fixed_dm.args["channel"] in ("U0DEV", dm)
+    assert "acme/web#code-2" in fixed_dm.args["text"] and "1/4 closed" in fixed_dm.args["text"]
+    assert len(told("is open again and still yours")) == 1
