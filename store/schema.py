@@ -322,3 +322,12 @@ jobs = Table(
     Column("lease_until", TZDateTime, nullable=True),
 )
 """One row per scheduled job: when it last ran, how it ended, and who holds it now."""
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("slack_user_id", String(32), primary_key=True),
+    Column("notify", Boolean, nullable=False, server_default="1"),
+    Column("updated_at", TZDateTime, nullable=False),
+)
+"""What a person asked of the bot: `notify` off stops launch, reminder and status DMs to them."""

@@ -23,7 +23,7 @@ from bot.core.models import (
 )
 from store import alerts as alert_store
 from store import campaigns as store
-from store import identities
+from store import identities, preferences
 from store.engine import write_transaction
 
 MINE_PER_CAMPAIGN = 10
@@ -152,3 +152,8 @@ class AssignmentService:
     async def list_identities(self) -> list[Identity]:
         async with self.campaigns.engine.connect() as conn:
             return await identities.all_identities(conn)
+
+    async def set_notify(self, user: str, on: bool) -> None:
+        """`/campaign notify on|off`: launch, reminder and status DMs for this person."""
+        async with write_transaction(self.campaigns.engine) as conn:
+            await preferences.set_notify(conn, user, on, self.campaigns.clock())

@@ -24,7 +24,7 @@ from bot.core.errors import CampaignError, Conflict, PermissionDenied, raise_all
 from bot.core.models import Campaign, CampaignState, Event
 from bot.core.notices import Notice, NoticeKind, NoticeState
 from bot.core.settings import Settings
-from store import alert_query, events, outbox
+from store import alert_query, events, outbox, preferences
 from store import assignments as assignment_store
 from store import campaigns as store
 from store.engine import write_transaction
@@ -349,6 +349,8 @@ class CampaignService(CampaignQueries):
         now = self.clock()
         wrote = False
         async with write_transaction(self.engine) as conn:
+            changed = await assignment_store.held(conn, alert_ids)
+            quiet = await preferences.muted(conn, [item.assignee for item in changed])
             told = [
                 notices.alert_status(
                     item.campaign_id,
@@ -359,7 +361,8 @@ class CampaignService(CampaignQueries):
                     changed_at=item.updated_at,
                     now=now,
                 )
-                for item in await assignment_store.held(conn, alert_ids)
+                for item in changed
+                if item.assignee not in quiet
             ]
             wrote |= bool(await outbox.enqueue(conn, told))
             for campaign_id in await store.active_with_alerts(conn, alert_ids):

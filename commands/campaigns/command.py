@@ -178,6 +178,15 @@ class CampaignCommands:
         found = await self.services.assignments.mine(ctx.user_id)
         await ctx.tell("Your open alerts", mine_blocks(found, viewer=ctx.user_id))
 
+    async def notify(self, ctx: SlackContext, command: Command) -> None:
+        on = command.note == "on"
+        await self.services.assignments.set_notify(ctx.user_id, on)
+        await ctx.tell(
+            "I'll message you about your alerts again."
+            if on
+            else "I won't message you on my own any more; `/campaign notify on` undoes it."
+        )
+
     async def link(self, ctx: SlackContext, command: Command) -> None:
         identity = await self.services.assignments.link(
             ctx.user_id, command.user or "", command.login or ""

@@ -89,6 +89,13 @@ def _parse_unassign(rest: str) -> Command:
     return Command(name="unassign", campaign=words[0], alert=words[1])
 
 
+def _parse_notify(rest: str) -> Command:
+    choice = rest.strip().lower()
+    if choice not in ("on", "off"):
+        raise CampaignError(usage("notify"))
+    return Command(name="notify", note=choice)
+
+
 def _parse_link(rest: str) -> Command:
     words = split_words(rest)
     if len(words) != 2:
@@ -296,6 +303,13 @@ SUBCOMMANDS: dict[str, Subcommand] = _table(
         "unassign",
     ),
     Subcommand("mine", "/campaign mine", "my open alerts", _takes_nothing("mine"), "mine"),
+    Subcommand(
+        "notify",
+        "/campaign notify on | off",
+        "direct messages about my alerts (launches, reminders, fixes)",
+        _parse_notify,
+        "notify",
+    ),
     Subcommand(
         "link",
         "/campaign link @user GITHUB_LOGIN",

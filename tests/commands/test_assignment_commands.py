@@ -99,3 +99,13 @@ async def test_a_forged_claim_button_gets_a_clear_answer(slack: SlackDriver) -> 
     foreign = await slack.click(ids.ASSIGN_TO_ME, "1:web#secret-1", user=DEV)
     assert damaged is not None and "out of date or damaged" in damaged["text"]
     assert foreign is not None and "is not in campaign #1" in foreign["text"]
+
+
+async def test_notify_off_and_on_are_confirmed_and_anything_else_shows_the_usage(
+    slack: SlackDriver,
+) -> None:
+    off = text_of(await slack.command("notify off", user=DEV))
+    on = text_of(await slack.command("notify ON", user=DEV))
+    odd = text_of(await slack.command("notify maybe", user=DEV))
+    assert "won't message you" in off and "message you about your alerts again" in on
+    assert "Usage: `/campaign notify on | off`" in odd

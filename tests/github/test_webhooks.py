@@ -27,7 +27,7 @@ from bot.github.client import GitHubClient
 from bot.github.references import Reference, branch_references, text_references
 from bot.github.sync import sync
 from bot.github.webhooks import Outcome, signature_ok
-from store import alerts, deliveries, repositories, schema
+from store import alerts, deliveries, outbox, repositories, schema
 from store.engine import create_engine
 from tests.fakes.fixtures import ADMIN_ID, RunningApp, StartApp
 from tests.fakes.github import FakeGitHub
@@ -456,3 +456,23 @@ async def test_an_assignee_is_told_once_when_their_alert_is_fixed_and_when_it_re
     assert fixed_dm.args["channel"] in ("U0DEV", dm)
     assert "acme/web#code-2" in fixed_dm.args["text"] and "1/4 closed" in fixed_dm.args["text"]
     assert len(told("is open again and still yours")) == 1
+
+
+async def test_a_person_who_turned_notices_off_is_not_told(
+    hooks: Hooks, fake: FakeGitHub, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0QUIET", name="quiet")
+    service, campaign = await xss_campaign(hooks)
+    assignments = AssignmentService(service)
+    await assignments.assign(ADMIN_ID, str(campaign.number), "web#code-2", "U0QUIET")
+    await assignments.set_notify("U0QUIET", False)
+
+    fake.set_code_alert_state("web", 2, "fixed", at=fake.clock() + timedelta(minutes=1))
+    outcome = await hooks.apply(
+        "code_scanning_alert", fake.webhook_code_scanning_alert("fixed", "web", 2)
+    )
+
+    assert outcome.result.status == "processed"  # processed, and told to the service first
+    async with hooks.engine.connect() as conn:
+        kinds = [n.kind.value for n in await outbox.all_notices(conn)]
+    assert "status" not in kinds and "launch" in kinds
