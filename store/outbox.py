@@ -238,20 +238,6 @@ async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[Notice]:
     return [_notice(row) for row in rows]
 
 
-async def by_key(conn: AsyncConnection, key: str) -> Notice | None:
-    row = (await conn.execute(select(o).where(o.c.key == key))).mappings().first()
-    return _notice(row) if row else None
-
-
-async def for_campaign(conn: AsyncConnection, campaign_id: int) -> list[Notice]:
-    rows = (
-        (await conn.execute(select(o).where(o.c.campaign_id == campaign_id).order_by(o.c.id)))
-        .mappings()
-        .all()
-    )
-    return [_notice(row) for row in rows]
-
-
 async def all_notices(conn: AsyncConnection) -> list[Notice]:
     rows = (await conn.execute(select(o).order_by(o.c.id))).mappings().all()
     return [_notice(row) for row in rows]

@@ -91,11 +91,6 @@ class Deliverer:
                 return outcomes
             outcomes += await self._deliver(batch)
 
-    async def pending(self) -> list[Notice]:
-        """What `run_once` would send now, claiming nothing (dry runs)."""
-        async with self.engine.connect() as conn:
-            return await outbox.due(conn, self.clock(), limit=10_000)
-
     async def run_forever(self, stop: asyncio.Event, interval: float = 0.25) -> None:
         """Deliver until `stop`; a failure of one round is logged and the next round goes on."""
         while not stop.is_set():
