@@ -155,10 +155,18 @@ def _held(notice_id: int, owner: str) -> Any:
     )
 
 
-async def renew(conn: AsyncConnection, notice_id: int, owner: str, until: datetime) -> bool:
-    """Extend our lease right before sending; False when another deliverer took the row over."""
-    result = await conn.execute(update(o).where(_held(notice_id, owner)).values(lease_until=until))
+async def _write_held(conn: AsyncConnection, notice_id: int, owner: str, **values: Any) -> bool:
+    """Only the lease holder writes its row; False when another deliverer took it over."""
+    result = await conn.execute(update(o).where(_held(notice_id, owner)).values(**values))
     return bool(result.rowcount)
+
+
+async def renew(conn: AsyncConnection, notice_id: int, owner: str, until: datetime) -> bool:
+    """Extend our lease right before sending."""
+    return await _write_held(conn, notice_id, owner, lease_until=until)
+
+
+_LET_GO = {"lease_owner": None, "lease_until": None}
 
 
 async def mark_sent(
@@ -169,49 +177,40 @@ async def mark_sent(
     channel: str | None,
     ts: str | None,
 ) -> bool:
-    result = await conn.execute(
-        update(o)
-        .where(_held(notice_id, owner))
-        .values(
-            state=NoticeState.SENT.value,
-            sent_at=now,
-            channel=channel,
-            ts=ts,
-            lease_owner=None,
-            lease_until=None,
-            reason=None,
-        )
+    return await _write_held(
+        conn,
+        notice_id,
+        owner,
+        state=NoticeState.SENT.value,
+        sent_at=now,
+        channel=channel,
+        ts=ts,
+        reason=None,
+        **_LET_GO,
     )
-    return bool(result.rowcount)
 
 
 async def settle(
     conn: AsyncConnection, notice_id: int, owner: str, state: NoticeState, reason: str
 ) -> bool:
     """End a row without sending it: `failed` (retries ran out) or `dropped` (on purpose)."""
-    result = await conn.execute(
-        update(o)
-        .where(_held(notice_id, owner))
-        .values(state=state.value, reason=reason[:2000], lease_owner=None, lease_until=None)
+    return await _write_held(
+        conn, notice_id, owner, state=state.value, reason=reason[:2000], **_LET_GO
     )
-    return bool(result.rowcount)
 
 
 async def retry_later(
     conn: AsyncConnection, notice_id: int, owner: str, not_before: datetime, reason: str
 ) -> bool:
-    result = await conn.execute(
-        update(o)
-        .where(_held(notice_id, owner))
-        .values(
-            state=NoticeState.PENDING.value,
-            not_before=not_before,
-            reason=reason[:2000],
-            lease_owner=None,
-            lease_until=None,
-        )
+    return await _write_held(
+        conn,
+        notice_id,
+        owner,
+        state=NoticeState.PENDING.value,
+        not_before=not_before,
+        reason=reason[:2000],
+        **_LET_GO,
     )
-    return bool(result.rowcount)
 
 
 async def release(conn: AsyncConnection, owner: str) -> None:
