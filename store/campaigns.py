@@ -245,10 +245,14 @@ async def campaign_alerts(
     repository: str | None = None,
     status: AlertStatus | None = None,
     assignee: str | None = None,
+    claimable_by: tuple[str, str] | None = None,
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[CampaignAlert], int]:
-    """One page of a campaign's alerts, in progress first, and the total matching."""
+    """One page of a campaign's alerts, in progress first, and the total matching.
+
+    `claimable_by` (Slack user, GitHub login): the person's own alerts and the unassigned open
+    ones in repositories their login may write to: what they can work on."""
     status_expr = campaign_status()
     order = case(
         (status_expr == AlertStatus.IN_PROGRESS.value, 0),
@@ -263,6 +267,15 @@ async def campaign_alerts(
         conditions.append(status_expr == status.value)
     if assignee is not None:
         conditions.append(asg.c.assignee == assignee)
+    if claimable_by is not None:
+        user, login = claimable_by
+        writable = select(schema.repository_writers.c.repository_id).where(
+            schema.repository_writers.c.login == login.lower()
+        )
+        unassigned_open = and_(
+            asg.c.assignee.is_(None), a.c.is_open.is_(True), ca.c.repository_id.in_(writable)
+        )
+        conditions.append((asg.c.assignee == user) | unassigned_open)
     base = (
         ca.join(a, a.c.id == ca.c.alert_id)
         .join(r, r.c.id == ca.c.repository_id)
@@ -347,8 +360,8 @@ async def campaigns_touching_repositories(
 async def active_campaigns_for_user(
     conn: AsyncConnection, slack_user: str, github_login: str | None
 ) -> list[int]:
-    """Active campaigns touching the user's repositories: those where the user has an assignment
-    in any campaign, or is a GitHub assignee of an alert."""
+    """Active campaigns touching the user's repositories: those their GitHub login may write to,
+    those where they have an assignment in any campaign, or are a GitHub assignee of an alert."""
     assigned = (
         select(ca.c.repository_id)
         .join(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == ca.c.alert_id))
@@ -359,7 +372,10 @@ async def active_campaigns_for_user(
         .join(schema.alert_assignees, schema.alert_assignees.c.alert_id == a.c.id)
         .where(schema.alert_assignees.c.login == (github_login or "").lower())
     )
-    repos = (assigned.union(on_github) if github_login else assigned).subquery()
+    writable = select(schema.repository_writers.c.repository_id).where(
+        schema.repository_writers.c.login == (github_login or "").lower()
+    )
+    repos = (assigned.union(on_github, writable) if github_login else assigned).subquery()
     stmt = (
         select(ca.c.campaign_id)
         .join(c, c.c.id == ca.c.campaign_id)

@@ -256,6 +256,33 @@ identities = Table(
     Column("source", String(16), nullable=False, server_default="manual"),
 )
 
+repository_writers = Table(
+    "repository_writers",
+    metadata,
+    Column(
+        "repository_id",
+        Integer,
+        ForeignKey("repositories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("login", String(100), primary_key=True),  # lower-cased GitHub login
+    Column("permission", String(16), nullable=False),
+    Index("ix_repository_writers_login", "login", "repository_id"),
+)
+"""Who may be assigned a repository's alerts: collaborators with push or more (ARCHITECTURE §4),
+kept by the sync and the `member` / `team_add` / `membership` webhooks, so no click asks GitHub."""
+
+github_users = Table(
+    "github_users",
+    metadata,
+    Column("login", String(100), primary_key=True),  # lower-cased
+    Column("email", String(320), nullable=True),
+    Column("slack_user_id", String(32), nullable=True),
+    Column("checked_at", TZDateTime, nullable=False),
+)
+"""What the e-mail match learned about a login (its public e-mail, the Slack user it names), so a
+login is looked up once per `EMAIL_RECHECK`, not on every sync."""
+
 events = Table(
     "events",
     metadata,

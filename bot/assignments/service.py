@@ -6,24 +6,29 @@ The GitHub check and write-back run inside the transaction: if GitHub refuses, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.assignments.identities import EmailLookup, import_rows, parse_csv
+from bot.assignments.matching import MatchReport, PublicEmails, match_by_email
 from bot.campaigns import rules
 from bot.campaigns.ports import AssigneeGate, NoGitHub
 from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
 from bot.core.models import (
     Alert,
+    AlertKind,
     AlertStatus,
     Assignment,
     Campaign,
     CampaignAlert,
+    FixLink,
     Identity,
 )
 from store import alerts as alert_store
 from store import campaigns as store
-from store import identities, preferences
+from store import fix_links, identities, preferences
 from store.engine import write_transaction
 
 MINE_PER_CAMPAIGN = 10
@@ -120,6 +125,98 @@ class AssignmentService:
         await self.campaigns.after_commit(campaign, "unassigned", False)
         return campaign, alert, current.assignee
 
+    async def start_fix(
+        self, actor: str, reference: str, alert_reference: str
+    ) -> tuple[Campaign, Alert, FixLink | None]:
+        """**Start fix**: the alert's fix branch from the default branch's head, linked, so the
+        alert is in progress. An unassigned alert is claimed first (with every rule of a claim).
+        Without GitHub connected no branch is made (None): the person links a pull request."""
+        campaign, alert = await self._take_up(actor, reference, alert_reference)
+        made = await self.gate.create_fix_branch(alert)
+        if made is None:
+            return campaign, alert, None
+        name, url = made
+        return campaign, alert, await self._link(actor, campaign, alert, "branch", name, url)
+
+    async def link_pull_request(
+        self, actor: str, reference: str, alert_reference: str, url: str
+    ) -> tuple[Campaign, Alert, FixLink]:
+        """**Link PR**: a pull request of the alert's repository works on it (in progress)."""
+        found: list[int] = []
+
+        def check(alert: Alert) -> None:  # before anything is claimed
+            found.append(rules.pull_request_number(url, alert.repository, alert.html_url))
+
+        campaign, alert = await self._take_up(actor, reference, alert_reference, check)
+        number = found[0]
+        return (
+            campaign,
+            alert,
+            await self._link(actor, campaign, alert, "pull_request", f"#{number}", url.strip()),
+        )
+
+    async def _take_up(
+        self,
+        actor: str,
+        reference: str,
+        alert_reference: str,
+        check: Callable[[Alert], None] | None = None,
+    ) -> tuple[Campaign, Alert]:
+        """The alert someone starts work on: open, in an active campaign, theirs (claimed now
+        when nobody has it) or one a manager of the campaign acts on."""
+        async with self.campaigns.engine.connect() as conn:
+            campaign = await self.campaigns.resolve(reference, conn)
+            rules.require_active(campaign, "start work in")
+            alert = await self.find_alert(conn, campaign, alert_reference)
+            current = await store.get_assignment(conn, campaign.number, alert.id or 0)
+        if not alert.is_open:
+            raise Conflict(f"Alert {alert.reference} is already {alert.state}: nothing to fix.")
+        if check is not None:
+            check(alert)
+        if current is None:
+            await self.assign(actor, reference, alert_reference, actor)
+        elif current.assignee != actor:
+            await self.campaigns.require_manager(actor, campaign, "work on others' alerts in")
+        return campaign, alert
+
+    async def _link(
+        self, actor: str, campaign: Campaign, alert: Alert, kind: str, ref: str, url: str
+    ) -> FixLink:
+        now = self.campaigns.clock()
+        async with write_transaction(self.campaigns.engine) as conn:
+            await fix_links.add(conn, alert.id or 0, kind, ref, url, now)
+            await self.campaigns.record(
+                conn,
+                campaign,
+                actor,
+                "fix_linked",
+                subject=alert.reference,
+                after={"kind": kind, "ref": ref, "url": url},
+            )
+        await self.campaigns.work_changed([alert.id or 0])
+        return FixLink(alert_id=alert.id or 0, kind=kind, ref=ref, url=url, created_at=now)
+
+    async def workable(
+        self, user: str, reference: str, *, limit: int = MINE_PER_CAMPAIGN
+    ) -> tuple[Campaign, list[CampaignAlert], int]:
+        """**My alerts** of a launch DM: the person's alerts in the campaign, and the open ones
+        nobody has in repositories they may write to (code campaigns; a secret campaign's alerts
+        are listed to its managers and, one by one, to their assignees)."""
+        campaign = await self.campaigns.resolve(reference)
+        async with self.campaigns.engine.connect() as conn:
+            identity = await identities.get(conn, user)
+        login = identity.github_login if identity else None
+        secret_hidden = campaign.kind is AlertKind.SECRET and not await self.campaigns.may_manage(
+            user, campaign
+        )
+        if login is None or secret_hidden:
+            items, total = await self.campaigns.alerts(campaign, assignee=user, limit=limit)
+        else:
+            items, total = await self.campaigns.alerts(
+                campaign, claimable_by=(user, login), limit=limit
+            )
+        return campaign, items, total
+
     async def mine(self, user: str) -> list[tuple[Campaign, list[CampaignAlert]]]:
         """A person's open alerts across active campaigns, in progress first, by campaign."""
         found: list[tuple[Campaign, list[CampaignAlert]]] = []
@@ -148,6 +245,14 @@ class AssignmentService:
         """Links from a CSV file (`campaignbot identities import`): all or nothing."""
         rows = parse_csv(text, name)
         return await import_rows(self.campaigns.engine, rows, name, self.emails)
+
+    async def match_identities(self, github: PublicEmails) -> MatchReport | None:
+        """Link writers by their public e-mail (after a sync); None without a Slack workspace."""
+        if self.emails is None:
+            return None
+        return await match_by_email(
+            self.campaigns.engine, github, self.emails, clock=self.campaigns.clock
+        )
 
     async def list_identities(self) -> list[Identity]:
         async with self.campaigns.engine.connect() as conn:

@@ -22,6 +22,11 @@ class AssigneeGate(Protocol):
 
     async def check_and_write(self, alert: Alert, assignee: str | None) -> None: ...
 
+    async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
+        """Create the alert's fix branch from the default branch's head: (name, URL); None
+        where GitHub is not connected (then the person links a pull request instead)."""
+        ...
+
 
 class CampaignObserver(Protocol):
     """Told after a change is committed (publishing to GitHub, …).
@@ -48,3 +53,7 @@ class NoGitHub:
 
     async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
         del alert, assignee
+
+    async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
+        del alert
+        return None

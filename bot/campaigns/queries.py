@@ -223,6 +223,7 @@ class CampaignQueries:
         repository: str | None = None,
         status: AlertStatus | None = None,
         assignee: str | None = None,
+        claimable_by: tuple[str, str] | None = None,
         offset: int = 0,
         limit: int = 20,
     ) -> tuple[list[CampaignAlert], int]:
@@ -246,6 +247,7 @@ class CampaignQueries:
                 repository=repository,
                 status=status,
                 assignee=assignee,
+                claimable_by=None if restricted and assignee == viewer else claimable_by,
                 offset=offset,
                 limit=limit,
             )

@@ -105,3 +105,34 @@ def field_problems(*checks: Callable[[], None]) -> list[CampaignError]:
         except CampaignError as problem:
             problems.append(problem)
     return problems
+
+
+PULL_REQUEST_FIELD = "pull_request"
+
+
+def pull_request_number(url: str, repository: str, alert_url: str | None = None) -> int:
+    """The number of a pull request of `repository`, from its GitHub URL
+    (`https://github.com/OWNER/REPO/pull/12`, trailing `/files` and the like allowed). A GitHub
+    Enterprise Server's host is taken from the alert's own URL."""
+    hosts = {"github.com", "www.github.com", urlsplit(alert_url or "").hostname}
+    expected = f"https://github.com/{repository}/pull/NUMBER"
+    parts = urlsplit(url.strip())
+    path = [part for part in parts.path.split("/") if part]
+    if (
+        parts.scheme != "https"
+        or parts.hostname not in hosts
+        or len(path) < 4
+        or path[2] != "pull"
+        or not path[3].isascii()
+        or not path[3].isdigit()
+    ):
+        raise CampaignError(
+            f"That is not a pull request link; paste one like {expected}.",
+            field=PULL_REQUEST_FIELD,
+        )
+    if f"{path[0]}/{path[1]}".lower() != repository.lower():
+        raise CampaignError(
+            f"That pull request is in {path[0]}/{path[1]}, but the alert is in {repository}.",
+            field=PULL_REQUEST_FIELD,
+        )
+    return int(path[3])

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.campaigns import rules
+from bot.campaigns.launch import launch_notices
 from bot.campaigns.ports import CampaignObserver, Directory
 from bot.campaigns.queries import CampaignQueries
 from bot.campaigns.requests import EDITABLE, Created, CreateRequest, Edited, EditRequest
@@ -208,6 +209,7 @@ class CampaignService(CampaignQueries):
             told = []
             if created.channel:
                 told.append(notices.launch(campaign_id, created.channel, now))
+            told += await launch_notices(conn, created, now)
             await outbox.enqueue(conn, told)
         await self.after_commit(created, "created", bool(told))
         return Created(campaign=created, left_out=left_out)
@@ -365,15 +367,29 @@ class CampaignService(CampaignQueries):
                 if item.assignee not in quiet
             ]
             wrote |= bool(await outbox.enqueue(conn, told))
-            for campaign_id in await store.active_with_alerts(conn, alert_ids):
-                campaign = await store.get(conn, campaign_id)
-                if campaign is None or not await self._card_needs_refresh(conn, campaign):
-                    continue
-                channel = campaign.announce_channel or campaign.channel
-                refresh = notices.card_refresh(campaign_id, channel, now)
-                wrote |= bool(await outbox.enqueue(conn, [refresh]))
+            wrote |= await self._refresh_cards(conn, alert_ids, now)
         if wrote and self.notices_written is not None:
             self.notices_written()
+
+    async def work_changed(self, alert_ids: Sequence[int]) -> None:
+        """Work started on alerts (a fix branch or pull request): only the cards move."""
+        async with write_transaction(self.engine) as conn:
+            wrote = await self._refresh_cards(conn, alert_ids, self.clock())
+        if wrote and self.notices_written is not None:
+            self.notices_written()
+
+    async def _refresh_cards(
+        self, conn: AsyncConnection, alert_ids: Sequence[int], now: datetime
+    ) -> bool:
+        wrote = False
+        for campaign_id in await store.active_with_alerts(conn, alert_ids):
+            campaign = await store.get(conn, campaign_id)
+            if campaign is None or not await self._card_needs_refresh(conn, campaign):
+                continue
+            channel = campaign.announce_channel or campaign.channel
+            refresh = notices.card_refresh(campaign_id, channel, now)
+            wrote |= bool(await outbox.enqueue(conn, [refresh]))
+        return wrote
 
     async def _tell_channel(
         self,

@@ -87,13 +87,17 @@ def sync_(
     async def work(services: Services) -> Any:
         assert services.github is not None
         # Campaigns whose alerts moved get a refresh of their live card, through the outbox.
-        return await sync(
+        report = await sync(
             services.engine,
             services.github,
             settings.github_org or "",
             full=full,
             on_changed=services.campaigns.alerts_changed,
         )
+        matched = await services.assignments.match_identities(services.github)
+        if matched is not None:
+            report.linked_by_email = matched.linked
+        return report
 
     try:
         report = run_with_services(work, settings=settings)

@@ -27,6 +27,18 @@ class NoticeKind(StrEnum):
     REPORT = "report"
     STATUS = "status"
     """An assignee told that their alert was fixed, dismissed, resolved or reopened (a DM)."""
+    LAUNCH_DM = "launch_dm"
+    """A writer of the campaign's repositories told that it started: one DM per person, ever."""
+    UNLINKED = "unlinked"
+    """The manager told which writers could not be told (no Slack identity), and how to link."""
+
+
+LAUNCH_FAMILY = frozenset({NoticeKind.LAUNCH, NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED})
+"""Notices about a campaign starting: dropped when it is closed before they are sent."""
+LISTED_REPOSITORIES = 15
+"""Repositories named in one launch DM; the rest are counted."""
+LISTED_LOGINS = 40
+"""Unlinked writers named in the manager's DM; the rest are counted."""
 
 
 class NoticeState(StrEnum):
@@ -150,5 +162,37 @@ def alert_status(
         campaign_id=campaign_id,
         target=assignee,
         payload={"alert": reference, "state": state},
+        created_at=now,
+    )
+
+
+def launch_dm(
+    campaign_id: int, user: str, repositories: list[tuple[str, int]], now: datetime
+) -> Notice:
+    """One per person and campaign: `repositories` are theirs, with the campaign's open alerts in
+    each, most first."""
+    shown = repositories[:LISTED_REPOSITORIES]
+    return Notice(
+        key=delivery_key(NoticeKind.LAUNCH_DM, campaign_id, user, "-"),
+        kind=NoticeKind.LAUNCH_DM,
+        campaign_id=campaign_id,
+        target=user,
+        payload={
+            "repositories": [[name, count] for name, count in shown],
+            "more_repositories": len(repositories) - len(shown),
+            "alerts": sum(count for _, count in repositories),
+        },
+        created_at=now,
+    )
+
+
+def unlinked_writers(campaign_id: int, manager: str, logins: list[str], now: datetime) -> Notice:
+    shown = logins[:LISTED_LOGINS]
+    return Notice(
+        key=delivery_key(NoticeKind.UNLINKED, campaign_id, manager, "-"),
+        kind=NoticeKind.UNLINKED,
+        campaign_id=campaign_id,
+        target=manager,
+        payload={"logins": shown, "more": len(logins) - len(shown)},
         created_at=now,
     )

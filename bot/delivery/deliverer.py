@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.campaigns.queries import CampaignQueries
 from bot.core.clock import Clock, system_clock
 from bot.core.models import CampaignState
-from bot.core.notices import Notice, NoticeKind, NoticeState
+from bot.core.notices import LAUNCH_FAMILY, Notice, NoticeKind, NoticeState
 from bot.delivery.ports import Delivered, DeliveryFailure, Messenger, Subject
 from store import campaigns as campaign_store
 from store import outbox
@@ -140,11 +140,14 @@ class Deliverer:
             return None
         if campaign is None:
             return f"campaign #{notice.campaign_id} was deleted before this was sent"
-        if notice.kind is NoticeKind.LAUNCH:
-            if campaign.state is CampaignState.CLOSED:
-                return f"campaign #{campaign.id} was closed before its launch was sent"
-            if campaign.announce_channel == notice.target and campaign.announce_ts:
-                return f"campaign #{campaign.id} already has its card in {notice.target}"
+        if notice.kind in LAUNCH_FAMILY and campaign.state is CampaignState.CLOSED:
+            return f"campaign #{campaign.id} was closed before its launch was sent"
+        if (
+            notice.kind is NoticeKind.LAUNCH
+            and campaign.announce_channel == notice.target
+            and campaign.announce_ts
+        ):
+            return f"campaign #{campaign.id} already has its card in {notice.target}"
         if notice.kind is NoticeKind.CARD and not campaign.announce_ts:
             return f"campaign #{campaign.id} has no launch message to update yet"
         return None

@@ -288,6 +288,24 @@ class GitHubClient:
             f"/orgs/{seg(org)}/teams/{seg(team_slug)}/repos", conditional=conditional
         )
 
+    def list_repository_writers(
+        self, full_name: str, *, conditional: bool = True
+    ) -> AsyncIterator[Page]:
+        """Collaborators with push or more (direct, through teams and as org owners)."""
+        return self.paginate(
+            f"/repos/{repo_path(full_name)}/collaborators",
+            {"permission": "push", "affiliation": "all"},
+            conditional=conditional,
+        )
+
+    async def public_email(self, login: str) -> str | None:
+        """The e-mail a user made public on their profile (None when they did not)."""
+        try:
+            email = as_dict(await self.get(f"/users/{seg(login)}")).get("email")
+        except GitHubNotFound:  # the account is gone
+            return None
+        return email if isinstance(email, str) and "@" in email else None
+
     def list_org_campaigns(
         self, org: str, *, state: str | None = None, conditional: bool = True
     ) -> AsyncIterator[Page]:

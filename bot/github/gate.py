@@ -13,17 +13,15 @@ unassigning clears the list: the campaign is the source of truth for who works o
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.clock import Clock, system_clock
 from bot.core.errors import CampaignError, UpstreamError
-from bot.core.models import Alert, AlertKind, FixLink
+from bot.core.models import Alert, AlertKind
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubError, GitHubValidationError
 from bot.github.references import fix_branch_name
-from store import fix_links, identities
+from store import identities, writers
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +48,7 @@ class GitHubGate:
         login = None
         if assignee is not None:
             login = await self.login_for(assignee)
-            if not await self._has_write(alert, login):
+            if not await self._writer(alert, login):
                 raise CampaignError(
                     f"<@{assignee}> (GitHub {login}) has no write access to {alert.repository}; "
                     f"GitHub only assigns alerts to people who can push there. Ask a "
@@ -75,6 +73,32 @@ class GitHubGate:
                 "nothing was changed, try again later."
             ) from exc
 
+    async def _writer(self, alert: Alert, login: str) -> bool:
+        """Whether the login may be assigned: the stored writers (kept by the sync and the
+        webhooks) answer a yes without a call; a no, or a repository never synced, is asked of
+        GitHub, and a yes learned that way is stored. The write-back's 422 stays the last word."""
+        async with self.engine.connect() as conn:
+            if await writers.is_writer(conn, alert.repository, login):
+                return True
+        if not await self._has_write(alert, login):
+            return False
+        async with self.engine.begin() as conn:
+            await writers.add_by_name(conn, alert.repository, login, "push")
+        return True
+
+    async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
+        name = fix_branch_name(alert.kind, alert.number)
+        try:
+            await self.client.create_branch(alert.repository, name)
+        except GitHubValidationError as exc:
+            if "already exists" not in str(exc).lower():
+                raise CampaignError(f"GitHub refused the branch {name}: {exc.message}") from exc
+        except GitHubError as exc:
+            raise UpstreamError(
+                f"GitHub could not create the branch {name} ({exc.message}); try again later."
+            ) from exc
+        return name, _branch_url(alert, name)
+
     async def _has_write(self, alert: Alert, login: str) -> bool:
         try:
             return await self.client.has_write_access(alert.repository, login)
@@ -85,31 +109,7 @@ class GitHubGate:
             ) from exc
 
 
-async def start_fix(
-    engine: AsyncEngine,
-    client: GitHubClient,
-    alert: Alert,
-    *,
-    clock: Clock = system_clock,
-    branch: str | None = None,
-) -> FixLink:
-    """Create a fix branch for the alert from the default branch's head and link it, which puts
-    the alert in progress. The name follows bot.github.references (`fix/code-scanning-12`); a
-    branch that already exists is linked as it is."""
-    if alert.id is None:
-        raise ValueError("start_fix needs a stored alert")
-    name = branch or fix_branch_name(alert.kind, alert.number)
-    try:
-        await client.create_branch(alert.repository, name)
-    except GitHubValidationError as exc:
-        if "already exists" not in str(exc).lower():
-            raise CampaignError(f"GitHub refused the branch {name}: {exc.message}") from exc
-    except GitHubError as exc:
-        raise UpstreamError(f"GitHub could not create the branch {name} ({exc.message}).") from exc
-    now: datetime = clock()
-    url = f"https://github.com/{alert.repository}/tree/{name}"
+def _branch_url(alert: Alert, name: str) -> str:
     if alert.html_url and "/security/" in alert.html_url:
-        url = alert.html_url.split("/security/", 1)[0] + f"/tree/{name}"
-    async with engine.begin() as conn:
-        await fix_links.add(conn, alert.id, "branch", name, url, now)
-    return FixLink(alert_id=alert.id, kind="branch", ref=name, url=url, created_at=now)
+        return alert.html_url.split("/security/", 1)[0] + f"/tree/{name}"
+    return f"https://github.com/{alert.repository}/tree/{name}"

@@ -35,9 +35,9 @@ from bot.core.models import Alert
 from bot.github.client import GitHubClient
 from bot.github.http import Page
 from bot.github.payloads import CodeScanningAlert, SecretScanningAlert
-from bot.github.sync_inventory import InventorySync
 from bot.github.sync_pages import closing_pages, mapped, prefetched
 from bot.github.sync_report import ListReport, SyncReport
+from bot.github.sync_writers import WritersSync
 from store import alerts as alert_store
 from store import inventory, sync_state
 
@@ -63,7 +63,7 @@ async def sync(
     return await _Sync(engine, client, org, full=full, clock=clock).run(on_changed)
 
 
-class _Sync(InventorySync):
+class _Sync(WritersSync):
     """One pass: the inventory lists first, then both alert lists (see the module docstring)."""
 
     async def run(self, on_changed: ChangedCallback | None) -> SyncReport:
@@ -77,6 +77,7 @@ class _Sync(InventorySync):
             await self.optional("teams", self.teams())
             await self.alerts("code_alerts")
             await self.alerts("secret_alerts")
+            await self.optional("writers", self.writers())
             self.report.complete = True
         finally:
             self.client.etags = previous

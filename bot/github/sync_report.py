@@ -33,6 +33,7 @@ class SyncReport(BaseModel):
     repositories_restored: list[str] = Field(default_factory=list)
     property_values: ListReport = Field(default_factory=ListReport)
     teams: ListReport = Field(default_factory=ListReport)
+    writers: ListReport = Field(default_factory=ListReport)
     code_alerts: ListReport = Field(default_factory=ListReport)
     secret_alerts: ListReport = Field(default_factory=ListReport)
     skipped: list[Skipped] = Field(default_factory=list)
@@ -41,6 +42,8 @@ class SyncReport(BaseModel):
     requests: int = 0
     not_modified: int = 0
     notes: list[str] = Field(default_factory=list)
+    linked_by_email: list[str] = Field(default_factory=list)
+    """Writers linked to Slack users by their public e-mail after the pass (`login → U…`)."""
 
     def summary(self) -> str:
         """What `campaignbot sync` prints without `--json`."""
@@ -50,7 +53,14 @@ class SyncReport(BaseModel):
             + ("complete" if self.complete else "INCOMPLETE")
             + f", {self.requests} requests ({self.not_modified} answered 304 Not Modified)",
         ]
-        for name in ("repositories", "property_values", "teams", "code_alerts", "secret_alerts"):
+        for name in (
+            "repositories",
+            "property_values",
+            "teams",
+            "code_alerts",
+            "secret_alerts",
+            "writers",
+        ):
             part: ListReport = getattr(self, name)
             early = ", stopped at known alerts" if part.stopped_early else ""
             lines.append(
@@ -58,6 +68,8 @@ class SyncReport(BaseModel):
                 f"({part.not_modified} unchanged){early}"
             )
         lines.append(f"  alerts changed: {self.changed_alerts}")
+        if self.linked_by_email:
+            lines.append(f"  linked by e-mail: {', '.join(self.linked_by_email)}")
         if self.repositories_gone:
             lines.append(f"  gone from GitHub: {', '.join(self.repositories_gone)}")
         if self.repositories_restored:

@@ -1,15 +1,25 @@
-"""Buttons on alert lines: **Assign to me** and **Unassign**, one click each."""
+"""The alert cards' buttons and modals: **Assign to me**, **Assign…**, **Unassign**,
+**Start fix**, **Link PR**, and the launch DM's **My alerts**.
+
+Every rule (who may assign whom, write access, open alert, active campaign) is the service's; a
+listener only reads the button, calls it and says what happened.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.assignments.service import AssignmentService
 from bot.core.errors import CampaignError
 from bot.services import Services
+from commands.alerts.modal_views import AlertMeta, assign_modal, link_pr_modal
+from commands.alerts.views import workable_blocks
 from commands.shared import ids
-from commands.shared.blocks import escape
+from commands.shared.blocks import escape, link, mention
 from commands.shared.context import DAMAGED, SlackContext, listener
+from commands.shared.state import state_value
 
 
 def _target(ctx: SlackContext) -> tuple[str, str]:
@@ -18,6 +28,11 @@ def _target(ctx: SlackContext) -> tuple[str, str]:
     if not sep or not campaign.isascii() or not campaign.isdigit() or not alert:
         raise CampaignError(DAMAGED)
     return campaign, alert
+
+
+def _meta(ctx: SlackContext) -> AlertMeta:
+    campaign, alert = _target(ctx)
+    return AlertMeta(campaign=int(campaign), alert=alert, channel=ctx.channel_id)
 
 
 class AlertButtons:
@@ -31,11 +46,94 @@ class AlertButtons:
 
     async def unassign(self, ctx: SlackContext) -> None:
         campaign, alert = _target(ctx)
-        found, released, _ = await self.assignments.unassign(ctx.user_id, campaign, alert)
-        await ctx.tell(f"You gave back {escape(released.reference)} in #{found.id}.")
+        found, released, was = await self.assignments.unassign(ctx.user_id, campaign, alert)
+        whose = "You gave back" if was == ctx.user_id else f"You took {mention(was)} off"
+        await ctx.tell(f"{whose} {escape(released.reference)} in #{found.id}.")
+
+    async def assign_other(self, ctx: SlackContext) -> None:
+        meta = _meta(ctx)
+        campaign = await self.assignments.campaigns.resolve(str(meta.campaign))
+        await self.assignments.campaigns.require_manager(ctx.user_id, campaign, "assign others in")
+        await ctx.client.views_open(trigger_id=ctx.trigger_id, view=assign_modal(meta))
+
+    async def submit_assign(self, ctx: SlackContext) -> None:
+        meta = AlertMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
+        assignee = state_value(ctx.view, ids.ASSIGNEE)
+        if not assignee:
+            raise CampaignError("Choose who should fix it.", field=ids.ASSIGNEE)
+        try:
+            found, alert = await self.assignments.assign(
+                ctx.user_id, str(meta.campaign), meta.alert, str(assignee)
+            )
+        except CampaignError as exc:
+            exc.field = exc.field or ids.ASSIGNEE
+            raise
+        await ctx.ack()
+        await self._say(
+            ctx, meta, f"{mention(str(assignee))} now has {escape(alert.reference)} in #{found.id}."
+        )
+
+    async def start_fix(self, ctx: SlackContext) -> None:
+        meta = _meta(ctx)
+        found, alert, fix = await self.assignments.start_fix(
+            ctx.user_id, str(meta.campaign), meta.alert
+        )
+        if fix is None:  # no GitHub: the person links the pull request instead
+            await ctx.client.views_open(
+                trigger_id=ctx.trigger_id, view=link_pr_modal(meta, no_github=True)
+            )
+            return
+        await ctx.tell(
+            f":hammer_and_wrench: Branch {link(fix.url, escape(fix.ref))} is ready for "
+            f"{escape(alert.reference)}; #{found.id} counts it in progress."
+        )
+
+    async def link_pr(self, ctx: SlackContext) -> None:
+        await ctx.client.views_open(trigger_id=ctx.trigger_id, view=link_pr_modal(_meta(ctx)))
+
+    async def submit_link_pr(self, ctx: SlackContext) -> None:
+        meta = AlertMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")
+        url = str(state_value(ctx.view, ids.PULL_REQUEST) or "")
+        try:
+            found, alert, fix = await self.assignments.link_pull_request(
+                ctx.user_id, str(meta.campaign), meta.alert, url
+            )
+        except CampaignError as exc:
+            exc.field = exc.field or ids.PULL_REQUEST
+            raise
+        await ctx.ack()
+        await self._say(
+            ctx,
+            meta,
+            f":hammer_and_wrench: {link(fix.url, 'Pull request ' + escape(fix.ref))} works on "
+            f"{escape(alert.reference)}; #{found.id} counts it in progress.",
+        )
+
+    async def my_alerts(self, ctx: SlackContext) -> None:
+        reference = str(ctx.action.get("value", ""))
+        if not reference.isascii() or not reference.isdigit():
+            raise CampaignError(DAMAGED)
+        campaign, items, total = await self.assignments.workable(ctx.user_id, reference)
+        blocks = workable_blocks(campaign, items, total, ctx.user_id, now=datetime.now(UTC))
+        await ctx.tell(f"Your alerts in campaign #{campaign.id}", blocks)
+
+    @staticmethod
+    async def _say(ctx: SlackContext, meta: AlertMeta, text: str) -> None:
+        """After a modal: an ephemeral note where the button was, or a DM."""
+        channel = meta.channel or ctx.user_id
+        if channel.startswith("D") or channel == ctx.user_id:
+            await ctx.client.chat_postMessage(channel=ctx.user_id, text=text)
+        else:
+            await ctx.client.chat_postEphemeral(channel=channel, user=ctx.user_id, text=text)
 
 
 def register(app: AsyncApp, services: Services) -> None:
     buttons, tasks = AlertButtons(services.assignments), services.tasks
     app.action(ids.ASSIGN_TO_ME)(listener(buttons.assign_to_me, tasks))
     app.action(ids.UNASSIGN)(listener(buttons.unassign, tasks))
+    app.action(ids.ASSIGN_OTHER)(listener(buttons.assign_other, tasks))
+    app.action(ids.START_FIX)(listener(buttons.start_fix, tasks))
+    app.action(ids.LINK_PR)(listener(buttons.link_pr, tasks))
+    app.action(ids.MY_ALERTS)(listener(buttons.my_alerts, tasks))
+    app.view(ids.ASSIGN_MODAL)(listener(buttons.submit_assign, tasks, ack_first=False))
+    app.view(ids.LINK_PR_MODAL)(listener(buttons.submit_link_pr, tasks, ack_first=False))

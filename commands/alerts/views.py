@@ -6,6 +6,7 @@ Pure: values in, block dicts out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 from slack_sdk.models.blocks import Block, ButtonElement
@@ -83,20 +84,73 @@ def alert_line(item: CampaignAlert) -> str:
     )
 
 
+def alert_age(item: CampaignAlert, now: datetime | None) -> str:
+    if now is None:
+        return ""
+    days = max(0, (now - item.alert.created_at).days)
+    return "opened today" if days == 0 else f"open {days} day{'s' if days != 1 else ''}"
+
+
+def card_buttons(
+    campaign: Campaign, item: CampaignAlert, viewer: str | None, *, can_manage: bool = False
+) -> list[ButtonElement]:
+    """What the viewer can do with this alert: **Assign to me** on one nobody has, **Start fix**
+    and **Link PR** on one that is theirs (or nobody's: starting claims it), **Unassign** on
+    theirs, and for managers **Assign…** and **Unassign** on anyone's."""
+    if viewer is None or item.status is AlertStatus.CLOSED or campaign.state.value != "active":
+        return []
+    value = f"{campaign.number}:{item.alert.reference}"
+    if len(value) > BUTTON_VALUE:
+        return []
+    mine, free = item.assignee == viewer, item.assignee is None
+    found: list[ButtonElement] = []
+    if free:
+        found.append(button("Assign to me", ids.ASSIGN_TO_ME, value, style="primary"))
+    if can_manage:
+        found.append(button("Assign…", ids.ASSIGN_OTHER, value))
+    if (mine or free or can_manage) and item.fix is None:
+        found.append(button("Start fix", ids.START_FIX, value))
+    if (mine or free or can_manage) and (item.fix is None or item.fix.kind != "pull_request"):
+        found.append(button("Link PR", ids.LINK_PR, value))
+    if mine or (can_manage and not free):
+        found.append(button("Unassign", ids.UNASSIGN, value))
+    return found
+
+
 def claim_button(
     campaign: Campaign, item: CampaignAlert, viewer: str | None
 ) -> ButtonElement | None:
-    """**Assign to me** on an open alert nobody has; **Unassign** on one the viewer holds."""
-    if viewer is None or item.status is AlertStatus.CLOSED or campaign.state.value != "active":
-        return None
-    value = f"{campaign.number}:{item.alert.reference}"
-    if len(value) > BUTTON_VALUE:
-        return None
-    if item.assignee is None:
-        return button("Assign to me", ids.ASSIGN_TO_ME, value)
-    if item.assignee == viewer:
-        return button("Unassign", ids.UNASSIGN, value)
-    return None
+    """The one-click button of a compact alert line (the first of `card_buttons`)."""
+    found = card_buttons(campaign, item, viewer)
+    return found[0] if found else None
+
+
+def alert_card(
+    campaign: Campaign,
+    item: CampaignAlert,
+    viewer: str | None,
+    *,
+    can_manage: bool = False,
+    now: datetime | None = None,
+) -> list[Block]:
+    """An alert as a card: what and where it is, how long it is open, who has it, the branch
+    or pull request working on it, and the buttons the viewer may use."""
+    line = alert_line(item)
+    age = alert_age(item, now)
+    facts = [f"#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}"]
+    if age:
+        facts.append(age)
+    if item.alert.start_line is not None and item.alert.path:
+        line = line.replace(
+            f"`{user_text(item.alert.path, 300)}`",
+            f"`{user_text(item.alert.path, 300)}:{item.alert.start_line}`",
+            1,
+        )
+    card: list[Block] = [section(line), context(" · ".join(facts))]
+    found = card_buttons(campaign, item, viewer, can_manage=can_manage)
+    if found:
+        card.append(actions(*found))
+    return card
 
 
 def alert_list(
@@ -106,9 +160,11 @@ def alert_list(
     page: AlertPage,
     *,
     viewer: str | None = None,
+    can_manage: bool = False,
+    now: datetime | None = None,
 ) -> list[BlockDict]:
     """A page of alerts, in progress first, with previous / next buttons; with a `viewer`, each
-    alert carries the claim button that fits them."""
+    alert is a card with the buttons that fit them."""
     items = items[:ALERTS_PER_PAGE]
     scope = [f"#{campaign.id} {user_text(campaign.name, NAME_SHOWN)}"]
     if page.repository:
@@ -122,9 +178,8 @@ def alert_list(
     ]
     if not items:
         blocks.append(section("No alerts match."))
-    blocks.extend(
-        section(alert_line(item), accessory=claim_button(campaign, item, viewer)) for item in items
-    )
+    for item in items:
+        blocks += alert_card(campaign, item, viewer, can_manage=can_manage, now=now)
     nav = []
     if page.offset > 0:
         previous = page.model_copy(update={"offset": max(0, page.offset - ALERTS_PER_PAGE)})
@@ -142,7 +197,10 @@ def alert_list(
 
 
 def mine_blocks(
-    found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]], viewer: str | None = None
+    found: Sequence[tuple[Campaign, Sequence[CampaignAlert]]],
+    viewer: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[BlockDict]:
     """`/campaign mine`: each active campaign with the person's open alerts, in progress first."""
     if not found:
@@ -155,9 +213,35 @@ def mine_blocks(
                 f"{campaign.due_date.isoformat()}"
             )
         )
-        blocks += [
-            section(alert_line(item), accessory=claim_button(campaign, item, viewer))
-            for item in items[:ALERTS_PER_PAGE]
-        ]
+        for item in items[:ALERTS_PER_PAGE]:
+            blocks += alert_card(campaign, item, viewer, now=now)
         blocks.append(divider())
     return dicts(blocks[: MESSAGE_BLOCKS - 1])
+
+
+def workable_blocks(
+    campaign: Campaign,
+    items: Sequence[CampaignAlert],
+    total: int,
+    viewer: str,
+    *,
+    now: datetime | None = None,
+) -> list[BlockDict]:
+    """**My alerts**: what the person can work on in one campaign, as cards."""
+    name = user_text(campaign.name, NAME_SHOWN)
+    if not items:
+        return dicts(
+            [
+                section(
+                    f"Nothing waits for you in *#{campaign.id} {name}*: no alert is yours, and "
+                    "none in your repositories is free. `/campaign mine` lists all of yours."
+                )
+            ]
+        )
+    blocks: list[Block] = [
+        section(f"*#{campaign.id} {name}* · due {campaign.due_date.isoformat()}"),
+        context(f"{min(len(items), total)} of {total} · in progress first"),
+    ]
+    for item in items[:ALERTS_PER_PAGE]:
+        blocks += alert_card(campaign, item, viewer, now=now)
+    return dicts(blocks[:MESSAGE_BLOCKS])

@@ -19,27 +19,9 @@ from commands.campaigns.modal_views import CampaignMeta, CreateModalMeta, create
 from commands.shared import ids
 from commands.shared.blocks import escape
 from commands.shared.context import HomeRefresh, SlackContext, listener, no_home_refresh
+from commands.shared.state import state_value
 
 log = logging.getLogger(__name__)
-
-
-def state_value(view: dict[str, Any], block_id: str) -> Any:
-    """The value of the element of input block `block_id`, whatever its type."""
-    values = view.get("state", {}).get("values", {}).get(block_id, {})
-    element: dict[str, Any] = values.get(block_id) or next(iter(values.values()), {})
-    kind = element.get("type")
-    if kind == "datepicker":
-        return element.get("selected_date")
-    if kind in ("users_select",):
-        return element.get("selected_user")
-    if kind == "conversations_select":
-        return element.get("selected_conversation")
-    if kind == "static_select":
-        option = element.get("selected_option")
-        return option.get("value") if option else None
-    if kind == "checkboxes":
-        return [option["value"] for option in element.get("selected_options") or []]
-    return element.get("value")
 
 
 def query_state(view: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.models import Progress
+from bot.core.models import Campaign, Progress
 from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Subject
 from commands.campaigns import views as campaign_views
-from commands.shared import blocks
+from commands.shared import blocks, ids
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ def render(notice: Notice, subject: Subject) -> Message:
         return Message(text, [blocks.section(text).to_dict(), *summary][: blocks.MESSAGE_BLOCKS])
     if notice.kind is NoticeKind.STATUS:
         return _status_message(notice, campaign.id, name, progress)
+    if notice.kind is NoticeKind.LAUNCH_DM:
+        return _launch_dm(notice, campaign)
+    if notice.kind is NoticeKind.UNLINKED:
+        return _unlinked(notice, campaign)
     if notice.kind is NoticeKind.REOPENED:
         return Message(f"{_actor(notice)} reopened campaign *#{campaign.id} {name}*.")
     counts = progress.counts
@@ -77,3 +81,70 @@ def _status_message(notice: Notice, number: int | None, name: str, progress: Pro
     return Message(
         f"{alert} {said} — campaign #{number} {name}: {counts.closed}/{counts.total} closed."
     )
+
+
+def _launch_dm(notice: Notice, campaign: Campaign) -> Message:
+    """A writer's launch DM: what the campaign asks, their repositories, **My alerts**."""
+    name = blocks.escape(campaign.name)
+    alerts = int(notice.payload.get("alerts") or 0)
+    listed = [(str(repo), int(count)) for repo, count in notice.payload.get("repositories") or []]
+    more = int(notice.payload.get("more_repositories") or 0)
+    repositories = len(listed) + more
+    plural = "s" if alerts != 1 else ""
+    text = (
+        f"Security campaign #{campaign.id} {name} needs you: {alerts} open alert{plural} in "
+        f"{repositories} of your repositories, due {campaign.due_date.isoformat()}."
+    )
+    lines = [
+        f"• `{blocks.user_text(repo, blocks.REPOSITORY_SHOWN)}` — {count} open alert"
+        + ("s" if count != 1 else "")
+        for repo, count in listed
+    ]
+    if more:
+        lines.append(f"• and {more} more repositories")
+    facts = [
+        f"Due *{campaign.due_date.isoformat()}*",
+        f"manager {blocks.mention(campaign.manager)}",
+    ]
+    if campaign.contact_link:
+        facts.append(blocks.link(campaign.contact_link, "questions"))
+    body = [
+        blocks.header(f"Security campaign #{campaign.id}: {campaign.name}"),
+        blocks.section(blocks.user_text(campaign.description, blocks.SECTION_TEXT - 200)),
+        blocks.context(" · ".join(facts)),
+        blocks.section(blocks.join_lines(["*Your repositories*", *lines])),
+        blocks.context(
+            "Claim an alert with *Assign to me*; *Start fix* makes its branch. "
+            "`/campaign notify off` stops these messages."
+        ),
+        blocks.actions(
+            blocks.button("My alerts", ids.MY_ALERTS, str(campaign.number), style="primary"),
+            blocks.button("Open campaign", ids.VIEW_CAMPAIGN, str(campaign.number)),
+        ),
+    ]
+    return Message(text, blocks.dicts(body))
+
+
+def _unlinked(notice: Notice, campaign: Campaign) -> Message:
+    """The manager's DM: writers nobody could tell, and the command that links each."""
+    logins = [str(login) for login in notice.payload.get("logins") or []]
+    more = int(notice.payload.get("more") or 0)
+    count = len(logins) + more
+    name = blocks.escape(campaign.name)
+    text = (
+        f"{count} writer{'s' if count != 1 else ''} of campaign #{campaign.id} {name} "
+        "have no Slack identity, so they were not told it started."
+    )
+    shown = [blocks.user_text(login, 100) for login in logins]
+    lines = [f"• `{login}` — `/campaign link @someone {login}`" for login in shown]
+    if more:
+        lines.append(f"• and {more} more")
+    body = [
+        blocks.section(text),
+        blocks.section(blocks.join_lines(lines)),
+        blocks.context(
+            "Or import many at once: `campaignbot identities import people.csv` "
+            "(columns github_login and slack_user_id or email)."
+        ),
+    ]
+    return Message(text, blocks.dicts(body))

@@ -137,6 +137,15 @@ def text_of(reply: dict[str, Any]) -> str:
     return json.dumps(reply.get("blocks") or [], ensure_ascii=False) + (reply.get("text") or "")
 
 
+def buttons_of(reply: dict[str, Any], action_id: str) -> list[dict[str, Any]]:
+    """The buttons with this action id, in section accessories and actions blocks alike."""
+    found = []
+    for block in reply.get("blocks") or []:
+        elements = [block.get("accessory") or {}, *(block.get("elements") or [])]
+        found += [e for e in elements if isinstance(e, dict) and e.get("action_id") == action_id]
+    return found
+
+
 def input_values(**fields: Any) -> dict[str, dict[str, Any]]:
     """`view.state.values` for the create and edit modals, keyed block id == action id."""
     kinds = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commands.shared import ids
-from tests.commands.conftest import ADMIN, DEV, MANAGER, SlackDriver, text_of
+from tests.commands.conftest import ADMIN, DEV, MANAGER, SlackDriver, buttons_of, text_of
 from tests.commands.test_campaign_command import create_campaign
 
 ME = f"<@{DEV}|dev>"
@@ -71,20 +71,12 @@ async def test_a_login_already_linked_to_someone_else_is_refused(slack: SlackDri
 async def test_assign_to_me_and_unassign_are_one_click_each(slack: SlackDriver) -> None:
     await create_campaign(slack)
     listed = await slack.command("show 1 repo:api", user=DEV)
-    buttons = [
-        block["accessory"]
-        for block in listed["blocks"]
-        if block.get("accessory", {}).get("action_id") == ids.ASSIGN_TO_ME
-    ]
+    buttons = buttons_of(listed, ids.ASSIGN_TO_ME)
     assert buttons and all(b["text"]["text"] == "Assign to me" for b in buttons)
 
     claimed = await slack.click(ids.ASSIGN_TO_ME, buttons[0]["value"], user=DEV)
     mine = await slack.command("mine", user=DEV)
-    unassign = [
-        block["accessory"]
-        for block in mine["blocks"]
-        if block.get("accessory", {}).get("action_id") == ids.UNASSIGN
-    ]
+    unassign = buttons_of(mine, ids.UNASSIGN)
     released = await slack.click(ids.UNASSIGN, unassign[0]["value"], user=DEV)
 
     assert claimed is not None and "is yours now" in claimed["text"]

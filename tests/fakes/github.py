@@ -195,6 +195,8 @@ class FakeGitHub(RepositoryRoutes, CampaignRoutes, GitHubEvents):
                 "/repos/{owner}/{repo}/collaborators/{login}/permission",
                 self._permission,
             ),
+            ("GET", "/repos/{owner}/{repo}/collaborators", self._collaborators),
+            ("GET", "/users/{login}", self._get_user),
             ("GET", "/repos/{owner}/{repo}/git/ref/{ref:.+}", self._get_ref),
             ("POST", "/repos/{owner}/{repo}/git/refs", self._create_ref),
             ("POST", "/app/installations/{installation}/access_tokens", self._access_token),

@@ -34,6 +34,7 @@ class GitHubData:
         self.teams: dict[tuple[str, str], dict[str, Any]] = {}
         self.team_repos: dict[tuple[str, str], dict[str, str]] = {}
         self.collaborators: dict[str, dict[str, tuple[str, str]]] = {}
+        self.public_emails: dict[str, str] = {}
         self.refs: dict[str, dict[str, str]] = {}
         self.campaigns: dict[str, dict[int, dict[str, Any]]] = {}
         self._ids = itertools.count(1000)
@@ -338,6 +339,18 @@ class GitHubData:
         self.user(login)
         legacy = LEGACY_PERMISSION.get(role) or LEGACY_PERMISSION[base or "read"]
         self.collaborators.setdefault(key, {})[login.lower()] = (role, legacy)
+
+    def remove_collaborator(self, repo: str, login: str) -> None:
+        key, _ = self._repo(repo)
+        self.collaborators.get(key, {}).pop(login.lower(), None)
+
+    def set_public_email(self, login: str, email: str | None) -> None:
+        """The e-mail `login` shows on their public profile (`GET /users/{login}`)."""
+        self.user(login)
+        if email is None:
+            self.public_emails.pop(login.lower(), None)
+        else:
+            self.public_emails[login.lower()] = email
 
     # ---- queries for tests -----------------------------------------------------------------------
 

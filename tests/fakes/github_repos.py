@@ -215,6 +215,33 @@ class RepositoryRoutes(ListRoutes):
         user = {**self.user(login), "permissions": permission_flags(role), "role_name": role}
         return json_response({"permission": legacy, "role_name": role, "user": user})
 
+    async def _collaborators(self, request: web.Request) -> web.StreamResponse:
+        """Collaborators with at least `permission` (GitHub's legacy names), paged."""
+        found = self._match_repo(request)
+        if not found:
+            return error_response(404, "Not Found")
+        wanted = request.query.get("permission")
+        least = {"pull": "read", "triage": "triage", "push": "write", "maintain": "maintain"}
+        floor = permission_flags(least.get(wanted or "pull", "read"))
+        users = []
+        for login, (role, _legacy) in sorted(self.collaborators.get(found[0], {}).items()):
+            flags = permission_flags(role)
+            if wanted and not flags.get(wanted, False):
+                continue
+            if not all(flags[name] for name, needed in floor.items() if needed):
+                continue
+            users.append({**self.user(login), "permissions": flags, "role_name": role})
+        return self._page_style(request, users)
+
+    async def _get_user(self, request: web.Request) -> web.StreamResponse:
+        login = request.match_info["login"].lower()
+        if login not in self.users:
+            return error_response(404, "Not Found")
+        user = self.users[login]
+        return json_response(
+            {**user, "name": user["login"].title(), "email": self.public_emails.get(login)}
+        )
+
     # ---- refs ------------------------------------------------------------------------------------
 
     def _ref_doc(self, full_name: str, ref: str, sha: str) -> dict[str, Any]:

@@ -13,12 +13,12 @@ from bot.assignments.service import AssignmentService
 from bot.campaigns.requests import CreateRequest
 from bot.campaigns.service import CampaignService
 from bot.core.errors import CampaignError
-from bot.core.models import AlertKind, AlertRef, Campaign, Identity
+from bot.core.models import Campaign, Identity
 from bot.core.settings import Settings
 from bot.github.client import GitHubClient
-from bot.github.gate import GitHubGate, start_fix
+from bot.github.gate import GitHubGate
 from bot.github.sync import sync
-from store import alerts, identities, schema
+from store import identities, schema
 from tests.fakes.github import FakeGitHub, Fault
 from tests.github.support import FakeTime
 
@@ -151,24 +151,22 @@ async def test_an_assignee_without_a_linked_login_is_told_how_to_link(
 async def test_start_fix_creates_a_branch_from_the_default_head_and_links_it(
     service: CampaignService,
     engine: AsyncEngine,
-    client: GitHubClient,
+    assignments: AssignmentService,
     fake: FakeGitHub,
-    time: FakeTime,
 ) -> None:
     found = await campaign(service)
-    async with engine.connect() as conn:
-        [alert] = await alerts.find(
-            conn, AlertRef(repository="acme/web", kind=AlertKind.CODE, number=2)
-        )
 
-    link = await start_fix(engine, client, alert, clock=time.clock)
-    again = await start_fix(engine, client, alert, clock=time.clock)  # already there: linked
+    _, _, link = await assignments.start_fix(DEV, "1", "acme/web#code-2")
+    _, _, again = await assignments.start_fix(DEV, "1", "acme/web#code-2")  # there: linked
 
     refs = fake.refs["acme/web"]
     assert refs["refs/heads/fix/code-scanning-2"] == refs["refs/heads/main"]
+    assert link is not None and again is not None
     assert link.ref == again.ref == "fix/code-scanning-2"
     assert link.url == "https://github.com/acme/web/tree/fix/code-scanning-2"
     progress = await service.progress(found)
     assert (progress.counts.open, progress.counts.in_progress) == (1, 1)
     async with engine.connect() as conn:
         assert len((await conn.execute(select(schema.fix_links))).all()) == 1
+    # Starting work on a free alert claimed it, on GitHub too.
+    assert fake.code_alert("web", 2)["assignees"][0]["login"] == "dev-login"

@@ -1,0 +1,163 @@
+"""Who may write to which repository (GitHub collaborators with push or more), and what the e-mail
+match learned about each login. The launch audience of a campaign is one set-based query."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store import schema
+from store.upsert import chunks, insert_ignore, upsert
+
+w = schema.repository_writers
+gu = schema.github_users
+ident = schema.identities
+ca = schema.campaign_alerts
+a = schema.alerts
+r = schema.repositories
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One writer of one repository of a campaign, with the campaign's open alerts there."""
+
+    login: str
+    slack_user_id: str | None
+    repository: str
+    open_alerts: int
+
+
+async def replace(conn: AsyncConnection, repository_id: int, writers: Mapping[str, str]) -> None:
+    """Make `writers` (login → permission) the repository's whole list of writers."""
+    await conn.execute(delete(w).where(w.c.repository_id == repository_id))
+    rows = [
+        {"repository_id": repository_id, "login": login.lower(), "permission": permission}
+        for login, permission in writers.items()
+    ]
+    for part in chunks(rows, 500):
+        await insert_ignore(conn, w, part, ["repository_id", "login"])
+
+
+async def set_writer(
+    conn: AsyncConnection, repository_id: int, login: str, permission: str | None
+) -> None:
+    """Add, change or (with `permission=None`) remove one writer."""
+    await conn.execute(
+        delete(w).where(w.c.repository_id == repository_id, w.c.login == login.lower())
+    )
+    if permission is not None:
+        await insert_ignore(
+            conn,
+            w,
+            [{"repository_id": repository_id, "login": login.lower(), "permission": permission}],
+            ["repository_id", "login"],
+        )
+
+
+async def is_writer(conn: AsyncConnection, repository: str, login: str) -> bool:
+    """Whether `login` may write to the repository (by full name), as last synced."""
+    found = await conn.scalar(
+        select(w.c.login)
+        .join(r, r.c.id == w.c.repository_id)
+        .where(r.c.full_name_lower == repository.lower(), w.c.login == login.lower())
+    )
+    return found is not None
+
+
+async def add_by_name(conn: AsyncConnection, repository: str, login: str, permission: str) -> None:
+    """Record a writer GitHub confirmed (the repository by full name)."""
+    repository_id = await conn.scalar(
+        select(r.c.id).where(r.c.full_name_lower == repository.lower())
+    )
+    if repository_id is not None:
+        await set_writer(conn, repository_id, login, permission)
+
+
+async def known_for(conn: AsyncConnection, repository_id: int) -> bool:
+    """Whether the sync ever stored writers for this repository (an empty list is not a no)."""
+    found = await conn.scalar(select(w.c.login).where(w.c.repository_id == repository_id).limit(1))
+    return found is not None
+
+
+async def writable_repository_ids(conn: AsyncConnection, login: str) -> list[int]:
+    rows = await conn.scalars(select(w.c.repository_id).where(w.c.login == login.lower()))
+    return sorted(rows)
+
+
+async def launch_audience(conn: AsyncConnection, campaign_id: int) -> list[Writer]:
+    """Every writer of every repository in the campaign, with the Slack user linked to the login
+    (None when there is none) and the campaign's open alerts in that repository."""
+    per_repo = (
+        select(ca.c.repository_id, func.count().label("open_alerts"))
+        .join(a, a.c.id == ca.c.alert_id)
+        .where(ca.c.campaign_id == campaign_id, a.c.is_open.is_(True))
+        .group_by(ca.c.repository_id)
+        .subquery()
+    )
+    stmt = (
+        select(w.c.login, ident.c.slack_user_id, r.c.full_name, per_repo.c.open_alerts)
+        .join(per_repo, per_repo.c.repository_id == w.c.repository_id)
+        .join(r, r.c.id == w.c.repository_id)
+        .outerjoin(ident, func.lower(ident.c.github_login) == w.c.login)
+        .order_by(w.c.login, per_repo.c.open_alerts.desc(), r.c.full_name)
+    )
+    return [Writer(*row) for row in await conn.execute(stmt)]
+
+
+async def logins_to_match(conn: AsyncConnection, checked_before: datetime) -> list[str]:
+    """Writers with no Slack identity whose e-mail was not looked up since `checked_before`."""
+    stmt = (
+        select(w.c.login)
+        .outerjoin(ident, func.lower(ident.c.github_login) == w.c.login)
+        .outerjoin(gu, gu.c.login == w.c.login)
+        .where(
+            ident.c.slack_user_id.is_(None),
+            (gu.c.checked_at.is_(None)) | (gu.c.checked_at < checked_before),
+        )
+        .distinct()
+        .order_by(w.c.login)
+    )
+    return list(await conn.scalars(stmt))
+
+
+async def record_checks(
+    conn: AsyncConnection, checks: Sequence[tuple[str, str | None, str | None]], at: datetime
+) -> None:
+    """Remember (login, public e-mail, Slack user) for each login looked up."""
+    rows = [
+        {"login": login.lower(), "email": email, "slack_user_id": slack, "checked_at": at}
+        for login, email, slack in checks
+    ]
+    for part in chunks(rows, 500):
+        await upsert(conn, gu, part, ["login"])
+
+
+async def writers_of(conn: AsyncConnection, repository_ids: Sequence[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for part in chunks(sorted(set(repository_ids))):
+        rows = await conn.execute(
+            select(w.c.repository_id, w.c.login).where(w.c.repository_id.in_(part))
+        )
+        for repository_id, login in rows:
+            found.setdefault(repository_id, set()).add(login)
+    return found
+
+
+async def repositories_with_open_alerts(conn: AsyncConnection, org: str) -> list[tuple[int, str]]:
+    """(id, full name) of the organization's present repositories holding an open alert: the
+    only ones whose writers anyone needs."""
+    has_open = select(a.c.id).where(a.c.repository_id == r.c.id, a.c.is_open.is_(True)).exists()
+    rows = await conn.execute(
+        select(r.c.id, r.c.full_name)
+        .where(
+            r.c.full_name_lower.startswith(org.lower() + "/", autoescape=True),
+            r.c.deleted_at.is_(None),
+            has_open,
+        )
+        .order_by(r.c.full_name_lower)
+    )
+    return [(rid, name) for rid, name in rows]
