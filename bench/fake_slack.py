@@ -7,9 +7,12 @@ bench calls over HTTP (they are not recorded as Slack calls):
 
 - `bench.reset`: forget calls, messages, faults and pacing; `{"pace": 1.0}` enforces pacing again.
 - `bench.rate_limit`: `{"method", "times", "retry_after"}`, as `FakeSlack.rate_limit`.
+- `bench.users`: `{"ids": [...]}`: add these users (conversations.open refuses unknown ones).
 - `bench.wait`: `{"keys": [...]}` or `{"count": n}`, `"timeout"`: wait until those delivery keys
-  (or n distinct ones) were posted; answers when each arrived (see below).
-- `bench.stats`: every accepted post as `[key, channel]` in arrival order, and the 429s sent.
+  (or n distinct ones) were posted; answers when each arrived (see below). `{"hooks": [...]}`
+  waits for posts to those response_url hook ids instead.
+- `bench.stats`: every accepted post as `[key, channel]` in arrival order, the 429s sent, calls by
+  method, and each response_url hook's first post as `{hook_id: [arrival, text]}`.
 
 Arrival times are `time.monotonic()` taken when the accepted attempt of a post came in; on Linux
 that clock is system-wide, so other processes on the machine can subtract their own readings.
@@ -61,6 +64,8 @@ class BenchSlack(FakeSlack):
         self.posted: Counter[str] = Counter()
         self.status_429 = 0
         self._attempt: dict[int, float] = {}
+        self.hooks: dict[str, tuple[float, str]] = {}
+        """Hook id -> (when its first post came in, its text)."""
 
     # Stamp every post as it comes in (the pacing check is the first thing the fake does with a
     # request after reading it); keep the stamp of the attempt Slack accepted.
@@ -70,6 +75,8 @@ class BenchSlack(FakeSlack):
         return super()._paced_out(method, args)
 
     async def _record(self, call: SlackCall) -> None:
+        if call.method == "hook" and call.hook_id is not None:
+            self.hooks.setdefault(call.hook_id, (time.monotonic(), str(call.args.get("text"))))
         if call.method == POST:
             arrived = self._attempt.pop(id(call.args), time.monotonic())
             if call.status == 429:
@@ -94,6 +101,10 @@ class BenchSlack(FakeSlack):
         if method == "bench.rate_limit":
             self.rate_limit(body["method"], int(body["times"]), int(body["retry_after"]))
             return web.json_response({"ok": True})
+        if method == "bench.users":
+            for user_id in body.get("ids") or []:
+                self.add_user(str(user_id))
+            return web.json_response({"ok": True})
         if method == "bench.wait":
             return web.json_response(await self._wait(body))
         if method == "bench.stats":
@@ -105,6 +116,9 @@ class BenchSlack(FakeSlack):
                     "status_429": self.status_429,
                     "faults_left": left,
                     "posts_tried": sum(1 for call in self._calls if call.method == POST),
+                    "methods": Counter(call.method for call in self._calls),
+                    "hooks": self.hooks,
+                    "violations": len(self.violations),
                 }
             )
         return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
@@ -112,8 +126,11 @@ class BenchSlack(FakeSlack):
     async def _wait(self, body: Json) -> Json:
         keys = [str(key) for key in body.get("keys") or []]
         count = int(body.get("count") or 0)
+        hooks = [str(hook) for hook in body.get("hooks") or []]
 
         def done() -> bool:
+            if hooks:
+                return all(hook in self.hooks for hook in hooks)
             if keys:
                 return all(key in self.arrivals for key in keys)
             return len(self.arrivals) >= count
@@ -122,7 +139,8 @@ class BenchSlack(FakeSlack):
             async with asyncio.timeout(float(body.get("timeout", 60))), self._changed:
                 await self._changed.wait_for(done)
         except TimeoutError:
-            return {"ok": False, "error": "timeout", "seen": len(self.arrivals)}
+            seen = {"seen": len(self.arrivals), "hooks": len(self.hooks)}
+            return {"ok": False, "error": "timeout", **seen}
         return {"ok": True, "arrivals": {key: self.arrivals[key] for key in keys}}
 
 

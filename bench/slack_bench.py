@@ -8,9 +8,12 @@ request (what Slack's 3-second limit measures); the reply itself goes to the res
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -148,13 +151,34 @@ async def run(
 async def _bare_bolt_floor(fake: FakeSlack, texts: list[str]) -> tuple[list[float], float]:
     """The same signed commands against a Bolt AsyncApp that only acks: what the machine, Bolt
     and aiohttp cost before any of the project's work, measured in the same run."""
+    signer = SlackSigner(SIGNING_SECRET)
+    gate = asyncio.Semaphore(50)
+    async with bare_bolt_server(fake.api_url) as url, aiohttp.ClientSession() as http:
+
+        async def limited(text: str) -> float:
+            async with gate:
+                return await _send(http, url, signer, fake, text)
+
+        start = time.perf_counter()
+        times = await asyncio.gather(*(limited(text) for text in texts))
+        return list(times), time.perf_counter() - start
+
+
+@asynccontextmanager
+async def bare_bolt_server(api_url: str) -> AsyncIterator[str]:
+    """A Bolt AsyncApp that only acks (`/campaign` and any block action), served by aiohttp as the
+    bot's endpoint is; yields its events URL. `api_url` is the fake Slack (Bolt's auth.test)."""
     app = AsyncApp(
         signing_secret=SIGNING_SECRET,
-        client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url),
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=api_url),
     )
 
     @app.command("/campaign")
     async def ack_only(ack: Any) -> None:
+        await ack()
+
+    @app.action(re.compile(".*"))
+    async def ack_action(ack: Any) -> None:
         await ack()
 
     async def handle(request: web.Request) -> web.Response:
@@ -166,18 +190,7 @@ async def _bare_bolt_floor(fake: FakeSlack, texts: list[str]) -> tuple[list[floa
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    url = f"http://127.0.0.1:{port}/slack/events"
-    signer = SlackSigner(SIGNING_SECRET)
-    gate = asyncio.Semaphore(50)
     try:
-        async with aiohttp.ClientSession() as http:
-
-            async def limited(text: str) -> float:
-                async with gate:
-                    return await _send(http, url, signer, fake, text)
-
-            start = time.perf_counter()
-            times = await asyncio.gather(*(limited(text) for text in texts))
-            return list(times), time.perf_counter() - start
+        yield f"http://127.0.0.1:{port}/slack/events"
     finally:
         await runner.cleanup()

@@ -18,9 +18,9 @@ from commands.home import listeners as home
 
 def register(app: AsyncApp, services: Services) -> None:
     """Bind every listener of the Slack surface to `app`."""
-    refresh_home = home.Home(services.campaigns).publish
+    refresh_home = home.Home(services.campaigns, services.assignments).publish
     campaign_command.register(app, services)
     modals.register(app, services, refresh_home)
     campaign_buttons.register(app, services, refresh_home)
-    alert_buttons.register(app, services)
+    alert_buttons.register(app, services, refresh_home)
     home.register(app, services)

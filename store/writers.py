@@ -68,8 +68,10 @@ async def is_writer(conn: AsyncConnection, repository: str, login: str) -> bool:
     return found is not None
 
 
-async def add_by_name(conn: AsyncConnection, repository: str, login: str, permission: str) -> None:
-    """Record a writer GitHub confirmed (the repository by full name)."""
+async def add_or_remove(
+    conn: AsyncConnection, repository: str, login: str, permission: str | None
+) -> None:
+    """Record a writer GitHub confirmed, or (None) one who lost access; repository by name."""
     repository_id = await conn.scalar(
         select(r.c.id).where(r.c.full_name_lower == repository.lower())
     )
@@ -161,3 +163,16 @@ async def repositories_with_open_alerts(conn: AsyncConnection, org: str) -> list
         .order_by(r.c.full_name_lower)
     )
     return [(rid, name) for rid, name in rows]
+
+
+async def team_repositories(conn: AsyncConnection, slug: str) -> list[str]:
+    """Full names of the repositories a team (by slug) can reach."""
+    t, tr = schema.teams, schema.team_repositories
+    rows = await conn.scalars(
+        select(r.c.full_name)
+        .join(tr, tr.c.repository_id == r.c.id)
+        .join(t, t.c.id == tr.c.team_id)
+        .where(func.lower(t.c.slug) == slug.lower(), r.c.deleted_at.is_(None))
+        .order_by(r.c.full_name_lower)
+    )
+    return list(rows)

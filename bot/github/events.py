@@ -27,11 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import Clock, system_clock
 from bot.core.models import Alert, AlertKind, AlertRef
+from bot.github.access import WritersRefresher, member_permission
 from bot.github.payloads import CodeScanningAlert, RepositoryItem, SecretScanningAlert
 from bot.github.references import Reference, branch_references, text_references
 from store import alerts as alert_store
 from store import fix_links, inventory
 from store import repositories as repository_store
+from store import writers as writer_store
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,9 @@ ACTIONS: dict[str, frozenset[str] | None] = {
     ),
     "pull_request": frozenset({"opened", "reopened", "edited", "closed"}),
     "create": None,  # no action; `ref_type` says what was created
+    "member": frozenset({"added", "edited", "removed"}),
+    "team_add": None,
+    "membership": frozenset({"added", "removed"}),
 }
 """The events handled and their actions; anything else is logged and ignored."""
 
@@ -141,11 +146,14 @@ class EventProcessor:
         org: str | None = None,
         clock: Clock = system_clock,
         on_changed: ChangedCallback | None = None,
+        writers: WritersRefresher | None = None,
     ) -> None:
         self.engine = engine
         self.org = org.lower() if org else None
         self.clock = clock
         self.on_changed = on_changed
+        self.writers = writers
+        """Lists writers again on access events (bot.github.access); None without GitHub."""
 
     @staticmethod
     def handles(event: str) -> bool:
@@ -159,11 +167,15 @@ class EventProcessor:
         allowed = ACTIONS[event]
         if allowed is not None and action not in allowed:
             return Result("ignored", note=f"{event}.{action} is not handled")
+        if event == "membership":
+            return await self._membership(payload)
         repository = payload.get("repository")
         if not isinstance(repository, Mapping) or not isinstance(repository.get("full_name"), str):
             return Result("malformed", note=f"{event} without a repository")
         if not self._ours(repository, event, action):
             return Result("ignored", note=f"{repository['full_name']} is not in {self.org}")
+        if event in ("member", "team_add"):
+            return await self._access(event, payload)
         try:
             async with self.engine.begin() as conn:
                 change = await self._apply(conn, event, action, payload)
@@ -196,6 +208,39 @@ class EventProcessor:
         if event == "pull_request":
             return await self._pull_request(conn, action, payload)
         return await self._create(conn, payload)
+
+    # ---- access: who may write where --------------------------------------------------------
+
+    async def _access(self, event: str, payload: Json) -> Result:
+        full_name = str(payload["repository"]["full_name"])
+        if self.writers is not None:
+            async with self.engine.begin() as conn:
+                await self._ensure_repository(conn, payload["repository"])
+            await self.writers.refresh([full_name])
+            return Result("processed", note=f"writers of {full_name} listed again")
+        member = payload.get("member")
+        if event != "member" or not isinstance(member, Mapping) or not member.get("login"):
+            return Result("ignored", note=f"{event}: GitHub is not connected to list writers")
+        permission = member_permission(payload)
+        async with self.engine.begin() as conn:
+            await self._ensure_repository(conn, payload["repository"])
+            await writer_store.add_or_remove(conn, full_name, str(member["login"]), permission)
+        return Result("processed", note=f"{member['login']} on {full_name}: {permission}")
+
+    async def _membership(self, payload: Json) -> Result:
+        team = payload.get("team")
+        if not isinstance(team, Mapping) or not isinstance(team.get("slug"), str):
+            return Result("malformed", note="membership without a team")
+        organization = payload.get("organization")
+        login = organization.get("login") if isinstance(organization, Mapping) else None
+        if self.org is not None and str(login or "").lower() != self.org:
+            return Result("ignored", note=f"team {team['slug']} is not in {self.org}")
+        if self.writers is None:
+            return Result("ignored", note="membership: GitHub is not connected to list writers")
+        async with self.engine.connect() as conn:
+            repositories = await writer_store.team_repositories(conn, team["slug"])
+        done = await self.writers.refresh(repositories)
+        return Result("processed", note=f"writers of {len(done)} repositories listed again")
 
     # ---- repositories ----------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ class GitHubGate:
         if not await self._has_write(alert, login):
             return False
         async with self.engine.begin() as conn:
-            await writers.add_by_name(conn, alert.repository, login, "push")
+            await writers.add_or_remove(conn, alert.repository, login, "push")
         return True
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:

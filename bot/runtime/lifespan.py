@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings, describe_validation_error
 from bot.delivery.deliverer import Deliverer
+from bot.github.access import WritersRefresher
 from bot.github.events import EventProcessor
 from bot.github.webhooks import Outcome, WebhookReceiver
 from bot.runtime.container import build_services
@@ -172,6 +173,7 @@ def _start_webhooks(
         org=settings.github_org,
         clock=services.clock,
         on_changed=services.campaigns.alerts_changed,
+        writers=WritersRefresher(services.engine, services.github) if services.github else None,
     )
     receiver = WebhookReceiver(
         services.engine, secret, processor, clock=services.clock, on_processed=on_webhook

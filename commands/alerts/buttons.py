@@ -18,7 +18,13 @@ from commands.alerts.modal_views import AlertMeta, assign_modal, link_pr_modal
 from commands.alerts.views import workable_blocks
 from commands.shared import ids
 from commands.shared.blocks import escape, link, mention
-from commands.shared.context import DAMAGED, SlackContext, listener
+from commands.shared.context import (
+    DAMAGED,
+    HomeRefresh,
+    SlackContext,
+    listener,
+    no_home_refresh,
+)
 from commands.shared.state import state_value
 
 
@@ -36,19 +42,29 @@ def _meta(ctx: SlackContext) -> AlertMeta:
 
 
 class AlertButtons:
-    def __init__(self, assignments: AssignmentService) -> None:
+    def __init__(
+        self, assignments: AssignmentService, refresh_home: HomeRefresh = no_home_refresh
+    ) -> None:
         self.assignments = assignments
+        self.refresh_home = refresh_home
+
+    async def _changed(self, ctx: SlackContext) -> None:
+        """A click on the Home tab re-publishes it, so its cards show the change."""
+        if ctx.view.get("type") == "home" or ctx.is_view_submission:
+            await self.refresh_home(ctx.user_id, ctx.client)
 
     async def assign_to_me(self, ctx: SlackContext) -> None:
         campaign, alert = _target(ctx)
         found, claimed = await self.assignments.assign(ctx.user_id, campaign, alert, ctx.user_id)
         await ctx.tell(f"{escape(claimed.reference)} in #{found.id} is yours now.")
+        await self._changed(ctx)
 
     async def unassign(self, ctx: SlackContext) -> None:
         campaign, alert = _target(ctx)
         found, released, was = await self.assignments.unassign(ctx.user_id, campaign, alert)
         whose = "You gave back" if was == ctx.user_id else f"You took {mention(was)} off"
         await ctx.tell(f"{whose} {escape(released.reference)} in #{found.id}.")
+        await self._changed(ctx)
 
     async def assign_other(self, ctx: SlackContext) -> None:
         meta = _meta(ctx)
@@ -72,6 +88,7 @@ class AlertButtons:
         await self._say(
             ctx, meta, f"{mention(str(assignee))} now has {escape(alert.reference)} in #{found.id}."
         )
+        await self._changed(ctx)
 
     async def start_fix(self, ctx: SlackContext) -> None:
         meta = _meta(ctx)
@@ -87,6 +104,7 @@ class AlertButtons:
             f":hammer_and_wrench: Branch {link(fix.url, escape(fix.ref))} is ready for "
             f"{escape(alert.reference)}; #{found.id} counts it in progress."
         )
+        await self._changed(ctx)
 
     async def link_pr(self, ctx: SlackContext) -> None:
         await ctx.client.views_open(trigger_id=ctx.trigger_id, view=link_pr_modal(_meta(ctx)))
@@ -108,6 +126,7 @@ class AlertButtons:
             f":hammer_and_wrench: {link(fix.url, 'Pull request ' + escape(fix.ref))} works on "
             f"{escape(alert.reference)}; #{found.id} counts it in progress.",
         )
+        await self._changed(ctx)
 
     async def my_alerts(self, ctx: SlackContext) -> None:
         reference = str(ctx.action.get("value", ""))
@@ -120,15 +139,17 @@ class AlertButtons:
     @staticmethod
     async def _say(ctx: SlackContext, meta: AlertMeta, text: str) -> None:
         """After a modal: an ephemeral note where the button was, or a DM."""
-        channel = meta.channel or ctx.user_id
-        if channel.startswith("D") or channel == ctx.user_id:
-            await ctx.client.chat_postMessage(channel=ctx.user_id, text=text)
-        else:
-            await ctx.client.chat_postEphemeral(channel=channel, user=ctx.user_id, text=text)
+        if meta.channel and not meta.channel.startswith("D"):
+            await ctx.client.chat_postEphemeral(channel=meta.channel, user=ctx.user_id, text=text)
+            return
+        dm = await ctx.client.conversations_open(users=ctx.user_id)
+        await ctx.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    buttons, tasks = AlertButtons(services.assignments), services.tasks
+def register(
+    app: AsyncApp, services: Services, refresh_home: HomeRefresh = no_home_refresh
+) -> None:
+    buttons, tasks = AlertButtons(services.assignments, refresh_home), services.tasks
     app.action(ids.ASSIGN_TO_ME)(listener(buttons.assign_to_me, tasks))
     app.action(ids.UNASSIGN)(listener(buttons.unassign, tasks))
     app.action(ids.ASSIGN_OTHER)(listener(buttons.assign_other, tasks))

@@ -88,7 +88,15 @@ class CampaignButtons:
         await show(
             ctx,
             f"Alerts of campaign #{campaign.id}",
-            alert_list(campaign, items, total, page, viewer=ctx.user_id),
+            alert_list(
+                campaign,
+                items,
+                total,
+                page,
+                viewer=ctx.user_id,
+                can_manage=await self.campaigns.may_manage(ctx.user_id, campaign),
+                now=self.campaigns.clock(),
+            ),
             f"Campaign #{campaign.id}",
         )
 

@@ -119,7 +119,15 @@ class CampaignCommands:
             )
             await ctx.tell(
                 f"Alerts of campaign #{campaign.id}",
-                alert_list(campaign, items, total, page, viewer=ctx.user_id),
+                alert_list(
+                    campaign,
+                    items,
+                    total,
+                    page,
+                    viewer=ctx.user_id,
+                    can_manage=await self.campaigns.may_manage(ctx.user_id, campaign),
+                    now=self.campaigns.clock(),
+                ),
             )
             return
         progress = await self.campaigns.progress(campaign)
@@ -176,7 +184,8 @@ class CampaignCommands:
 
     async def mine(self, ctx: SlackContext, command: Command) -> None:
         found = await self.services.assignments.mine(ctx.user_id)
-        await ctx.tell("Your open alerts", mine_blocks(found, viewer=ctx.user_id))
+        blocks = mine_blocks(found, viewer=ctx.user_id, now=self.campaigns.clock())
+        await ctx.tell("Your open alerts", blocks)
 
     async def notify(self, ctx: SlackContext, command: Command) -> None:
         on = command.note == "on"

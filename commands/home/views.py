@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import Block, ButtonElement
 from slack_sdk.models.views import View
 
-from bot.core.models import Campaign, Progress
+from bot.core.models import Campaign, CampaignAlert, Progress
+from commands.alerts.views import alert_card
 from commands.campaigns.views import campaign_summary
 from commands.shared import ids
 from commands.shared.blocks import (
@@ -27,18 +29,49 @@ from commands.shared.blocks import (
 BLOCKS_PER_CAMPAIGN = 3  # divider, summary, buttons
 
 
+HOME_ALERTS = 8
+"""Alert cards on the Home tab (three blocks each); `/campaign mine` lists every one."""
+
+
+def my_alert_blocks(
+    mine: Sequence[tuple[Campaign, Sequence[CampaignAlert]]], viewer: str, now: datetime | None
+) -> list[Block]:
+    """The person's open alerts across active campaigns, in progress first, as cards."""
+    cards = [(campaign, item) for campaign, items in mine for item in items]
+    if not cards:
+        return []
+    blocks: list[Block] = [header("Your alerts")]
+    for campaign, item in cards[:HOME_ALERTS]:
+        blocks += alert_card(campaign, item, viewer, now=now)
+    if len(cards) > HOME_ALERTS:
+        blocks.append(context(f"…and {len(cards) - HOME_ALERTS} more: `/campaign mine`."))
+    return blocks
+
+
 def home_view(
-    campaigns: Sequence[Campaign], progresses: Sequence[Progress], *, manager: bool
+    campaigns: Sequence[Campaign],
+    progresses: Sequence[Progress],
+    *,
+    manager: bool,
+    viewer: str | None = None,
+    mine: Sequence[tuple[Campaign, Sequence[CampaignAlert]]] = (),
+    now: datetime | None = None,
 ) -> BlockDict:
-    """The Home tab: a manager's control panel, or a developer's campaigns."""
-    content: list[Block] = [header("Security campaigns")]
+    """The Home tab: the person's own alerts, then a manager's control panel or the campaigns
+    touching the developer's repositories."""
+    content: list[Block] = []
+    if viewer is not None:
+        content += my_alert_blocks(mine, viewer, now)
+    content.append(header("Security campaigns"))
     if manager:
         content.append(actions(button("New campaign", ids.OPEN_CREATE, "new", style="primary")))
         content.append(
             context(f"{len(campaigns)} active campaigns. `/campaign help` lists every command.")
         )
     else:
-        content.append(context("Active campaigns that touch your repositories."))
+        content.append(
+            context("Active campaigns in repositories you can write to, or with your alerts.")
+        )
     if not campaigns:
         content.append(
             section(
@@ -60,7 +93,7 @@ def _controls(campaign: Campaign, *, manager: bool) -> list[ButtonElement]:
     number = str(campaign.number)
     controls = [button("View", ids.VIEW_CAMPAIGN, number)]
     if not manager:
-        return controls
+        return [*controls, button("My alerts", ids.MY_ALERTS, number)]
     name = shorten(campaign.name, NAME_SHOWN)  # plain text in the dialog: shortened, not escaped
     return [
         *controls,
