@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -170,3 +171,30 @@ async def test_start_fix_creates_a_branch_from_the_default_head_and_links_it(
         assert len((await conn.execute(select(schema.fix_links))).all()) == 1
     # Starting work on a free alert claimed it, on GitHub too.
     assert fake.code_alert("web", 2)["assignees"][0]["login"] == "dev-login"
+
+
+async def test_concurrent_clicks_give_one_assignment_and_one_write_back(
+    service: CampaignService, fake: FakeGitHub, assignments: AssignmentService, engine: AsyncEngine
+) -> None:
+    """A double click, and a second person clicking at the same moment: one assignee, one
+    PATCH to GitHub; the latecomer is told whose it is."""
+    await campaign(service)
+    async with engine.begin() as conn:
+        await identities.save(conn, Identity(slack_user_id="UDEV2", github_login="dev2-login"))
+    fake.add_collaborator("web", "dev2-login", "write")
+
+    results = await asyncio.gather(
+        assignments.assign(DEV, "1", "acme/web#code-1", DEV),
+        assignments.assign(DEV, "1", "acme/web#code-1", DEV),
+        assignments.assign("UDEV2", "1", "acme/web#code-1", "UDEV2"),
+        return_exceptions=True,
+    )
+
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, CampaignError) and "is already" in r.message for r in refused)
+    assert 1 <= len(refused) <= 2  # the other person (and, if they won, both of DEV's clicks)
+    [patch] = fake.requests_to(CODE_PATCH, "PATCH")
+    [login] = patch.json["assignees"]
+    assert [user["login"] for user in fake.code_alert("web", 1)["assignees"]] == [login]
+    stored = await assignee(service, await service.resolve("1"))
+    assert stored == {"dev-login": DEV, "dev2-login": "UDEV2"}[login]
