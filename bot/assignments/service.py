@@ -76,13 +76,16 @@ class AssignmentService:
             before = await store.get_assignment(conn, campaign.number, alert.id or 0)
             if before is not None and before.assignee == assignee:
                 return campaign, alert
-            if before is not None and assignee == actor:
-                # Claiming is for free alerts: taking over someone's is a manager's decision.
-                if not await self.campaigns.may_manage(actor, campaign):
-                    raise Conflict(
-                        f"{alert.reference} is already <@{before.assignee}>'s. Ask them, or the "
-                        "campaign's manager, to hand it over."
-                    )
+            # Claiming is for free alerts: taking over someone's is a manager's decision.
+            if (
+                before is not None
+                and assignee == actor
+                and not await self.campaigns.may_manage(actor, campaign)
+            ):
+                raise Conflict(
+                    f"{alert.reference} is already <@{before.assignee}>'s. Ask them, or the "
+                    "campaign's manager, to hand it over."
+                )
             # Ask GitHub first; if it refuses, the transaction rolls back and nothing is kept.
             await self.gate.check_and_write(alert, assignee)
             await store.set_assignment(

@@ -22,6 +22,7 @@ from bot.github.gate import GitHubGate
 from bot.github.publish import GitHubPublisher
 from bot.services import Services
 from commands.delivery.messenger import SlackMessenger
+from commands.home.listeners import Home
 from commands.shared.directory import SlackDirectory
 
 
@@ -53,7 +54,9 @@ def build_services(
         campaigns.observers.append(GitHubPublisher(engine, github, settings.github_org))
     deliverer = None
     if slack is not None:
-        deliverer = Deliverer(engine, SlackMessenger(slack), campaigns, clock=clock)
+        home = Home(campaigns, assignments)
+        messenger = SlackMessenger(slack, refresh_home=home.publish)
+        deliverer = Deliverer(engine, messenger, campaigns, clock=clock)
         campaigns.notices_written = deliverer.wake
     return Services(
         settings=settings,

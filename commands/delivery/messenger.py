@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Delivered, DeliveryFailure, Subject
 from commands.delivery import views
+from commands.shared.context import HomeRefresh
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +95,28 @@ class SlackMessenger:
         client: AsyncWebClient,
         pacer: ChannelPacer | None = None,
         render: Callable[[Notice, Subject], views.Message] = views.render,
+        refresh_home: HomeRefresh | None = None,
     ) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
         self.render = render
+        self.refresh_home = refresh_home
+        """Re-publishes an assignee's App Home after their alert's status DM, so its card moves."""
 
     async def send(self, notice: Notice, subject: Subject) -> Delivered:
         message = self.render(notice, subject)
         try:
             if notice.kind is NoticeKind.CARD:
                 return await self._update(subject, message)
-            return await self._post(notice, message)
+            delivered = await self._post(notice, message)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise failure_from(exc) from exc
+        if notice.kind is NoticeKind.STATUS and notice.target and self.refresh_home is not None:
+            try:
+                await self.refresh_home(notice.target, self.client)
+            except Exception:  # the DM went out; a stale Home is refreshed when next opened
+                log.warning("could not refresh %s's App Home after a status DM", notice.target)
+        return delivered
 
     async def _post(self, notice: Notice, message: views.Message) -> Delivered:
         channel = await self._channel(notice.target or "")

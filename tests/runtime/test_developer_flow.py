@@ -193,5 +193,9 @@ async def test_a_developer_is_told_claims_starts_a_fix_and_hears_it_was_fixed(
     await world.cli("jobs", "run", "deliver")  # whatever is due is sent now: nothing more
     told = world.dms_to(DEV)[before:]
     assert len(told) == 1 and "was fixed" in told[0].args["text"]
+    # Their App Home was published again: the fixed alert left "Your alerts".
+    await world.slack.wait_until(lambda: DEV in world.slack.home_views)
+    home = json.dumps(world.slack.home_views[DEV])
+    assert "acme/web#code-1" not in home and "Security campaigns" in home
     assert (await service.progress(campaign)).counts.closed == 1
     await engine.dispose()
