@@ -70,7 +70,8 @@ class WritersRefresher:
 
 
 def member_permission(payload: Mapping[str, Any]) -> str | None:
-    """The permission a `member` event gives (None: not a writer any more)."""
+    """The permission a `member` event gives (None: not a writer any more). Raises
+    `LookupError` for an `edited` event that does not say the new permission."""
     if payload.get("action") == "removed":
         return None
     changes = payload.get("changes")
@@ -78,6 +79,8 @@ def member_permission(payload: Mapping[str, Any]) -> str | None:
     if isinstance(changes, Mapping):
         found = changes.get("permission") or changes.get("role_name")
         permission = found.get("to") if isinstance(found, Mapping) else None
-    if permission is None:  # `added` without changes: GitHub's default collaborator role
-        permission = "write"
+    if permission is None:
+        if payload.get("action") == "edited":
+            raise LookupError("the new permission is not in the payload")
+        permission = "write"  # `added` without changes: GitHub's default collaborator role
     return "push" if str(permission) in WRITE_ROLES else None

@@ -216,12 +216,16 @@ class EventProcessor:
         if self.writers is not None:
             async with self.engine.begin() as conn:
                 await self._ensure_repository(conn, payload["repository"])
-            await self.writers.refresh([full_name])
+            if not await self.writers.refresh([full_name]):
+                return Result("failed", note=f"writers of {full_name} not listed: see the log")
             return Result("processed", note=f"writers of {full_name} listed again")
         member = payload.get("member")
         if event != "member" or not isinstance(member, Mapping) or not member.get("login"):
             return Result("ignored", note=f"{event}: GitHub is not connected to list writers")
-        permission = member_permission(payload)
+        try:
+            permission = member_permission(payload)
+        except LookupError as exc:
+            return Result("ignored", note=f"member.edited: {exc}; the next sync reconciles")
         async with self.engine.begin() as conn:
             await self._ensure_repository(conn, payload["repository"])
             await writer_store.add_or_remove(conn, full_name, str(member["login"]), permission)

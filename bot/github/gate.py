@@ -76,15 +76,12 @@ class GitHubGate:
     async def _writer(self, alert: Alert, login: str) -> bool:
         """Whether the login may be assigned: the stored writers (kept by the sync and the
         webhooks) answer a yes without a call; a no, or a repository never synced, is asked of
-        GitHub, and a yes learned that way is stored. The write-back's 422 stays the last word."""
+        GitHub. The write-back's 422 stays the last word. (Nothing is stored here: this runs
+        inside the assignment's write transaction; the next sync or webhook stores writers.)"""
         async with self.engine.connect() as conn:
             if await writers.is_writer(conn, alert.repository, login):
                 return True
-        if not await self._has_write(alert, login):
-            return False
-        async with self.engine.begin() as conn:
-            await writers.add_or_remove(conn, alert.repository, login, "push")
-        return True
+        return await self._has_write(alert, login)
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         name = fix_branch_name(alert.kind, alert.number)

@@ -47,7 +47,14 @@ class WritersSync(InventorySync):
             async with gate:
                 await self.repository_writers(repository_id, full_name)
 
-        await asyncio.gather(*(one(rid, name) for rid, name in repositories))
+        # A task group: when one repository fails (a 403), the others are cancelled and awaited
+        # before the sync goes on, so nothing of this pass runs on after it returns.
+        try:
+            async with asyncio.TaskGroup() as group:
+                for rid, name in repositories:
+                    group.create_task(one(rid, name))
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
 
     async def repository_writers(self, repository_id: int, full_name: str) -> None:
         report = self.report.writers
@@ -55,8 +62,8 @@ class WritersSync(InventorySync):
         pages = []
         fresh = False
         try:
-            async with closing_pages(self.client.list_repository_writers(full_name)) as listed:
-                async for page in listed:
+            async with closing_pages(self.client.list_repository_writers(full_name)) as found:
+                async for page in found:
                     pages.append(page)
                     fresh = fresh or not page.not_modified
                     rows += await self.whole_list_page(
@@ -68,7 +75,15 @@ class WritersSync(InventorySync):
                     )
         except GitHubNotFound:  # deleted since it was listed: the next repository sync says so
             return
+        writers = {str(login).lower(): str(perm) for login, perm in rows}
         if not fresh:
-            return
+            # GitHub's list is what the memo says; a webhook may have changed the stored one
+            # since (a member added, then removed while we were down): put GitHub's back.
+            async with self.engine.connect() as conn:
+                stored = (await writer_store.writers_of(conn, [repository_id])).get(
+                    repository_id, set()
+                )
+            if stored == set(writers):
+                return
         async with self._writes, self.page_transaction(*pages) as conn:
-            await writer_store.replace(conn, repository_id, {login: perm for login, perm in rows})
+            await writer_store.replace(conn, repository_id, writers)
