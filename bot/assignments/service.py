@@ -7,6 +7,7 @@ The GitHub check and write-back run inside the transaction: if GitHub refuses, n
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,30 +65,27 @@ class AssignmentService:
     async def assign(
         self, actor: str, reference: str, alert_reference: str, assignee: str
     ) -> tuple[Campaign, Alert]:
-        """Assign an alert of an active campaign; GitHub's write-access check has the last word."""
+        """Assign an alert of an active campaign; GitHub's write-access check has the last word.
+
+        The rules are checked twice: before the write lock, with GitHub's vetting of the assignee
+        (it may call GitHub, on connections of its own), and again under the lock, which then
+        holds one connection and at most one write-back: concurrent clicks queue on the lock, not
+        on the connection pool, and give one assignment and one PATCH."""
+        async with self.campaigns.engine.connect() as conn:
+            campaign, alert, before = await self._assignable(
+                conn, actor, reference, alert_reference, assignee
+            )
+        if before is not None and before.assignee == assignee:
+            return campaign, alert
+        login = await self.gate.vet(alert, assignee)
         async with write_transaction(self.campaigns.engine) as conn:
-            campaign = await self.campaigns.resolve(reference, conn)
-            rules.require_active(campaign, "assign alerts in")
-            if assignee != actor:
-                await self.campaigns.require_manager(actor, campaign, "assign others in")
-            alert = await self.find_alert(conn, campaign, alert_reference)
-            if not alert.is_open:
-                raise Conflict(f"Alert {alert.reference} is already {alert.state}.")
-            before = await store.get_assignment(conn, campaign.number, alert.id or 0)
+            campaign, alert, before = await self._assignable(
+                conn, actor, reference, alert_reference, assignee
+            )
             if before is not None and before.assignee == assignee:
-                return campaign, alert
-            # Claiming is for free alerts: taking over someone's is a manager's decision.
-            if (
-                before is not None
-                and assignee == actor
-                and not await self.campaigns.may_manage(actor, campaign)
-            ):
-                raise Conflict(
-                    f"{alert.reference} is already <@{before.assignee}>'s. Ask them, or the "
-                    "campaign's manager, to hand it over."
-                )
-            # Ask GitHub first; if it refuses, the transaction rolls back and nothing is kept.
-            await self.gate.check_and_write(alert, assignee)
+                return campaign, alert  # a double click: the first one did it
+            # GitHub first; if it refuses, the transaction rolls back and nothing is kept.
+            await self.gate.write_back(alert, login)
             await store.set_assignment(
                 conn,
                 Assignment(
@@ -110,6 +108,36 @@ class AssignmentService:
         await self.campaigns.after_commit(campaign, "assigned", False)
         return campaign, alert
 
+    async def _assignable(
+        self,
+        conn: AsyncConnection,
+        actor: str,
+        reference: str,
+        alert_reference: str,
+        assignee: str,
+    ) -> tuple[Campaign, Alert, Assignment | None]:
+        """Every rule of an assignment (§4), read on `conn`; the current assignment if any."""
+        campaign = await self.campaigns.resolve(reference, conn)
+        rules.require_active(campaign, "assign alerts in")
+        if assignee != actor:
+            await self.campaigns.require_manager(actor, campaign, "assign others in")
+        alert = await self.find_alert(conn, campaign, alert_reference)
+        if not alert.is_open:
+            raise Conflict(f"Alert {alert.reference} is already {alert.state}.")
+        before = await store.get_assignment(conn, campaign.number, alert.id or 0)
+        # Claiming is for free alerts: taking over someone's is a manager's decision.
+        if (
+            before is not None
+            and before.assignee != assignee
+            and assignee == actor
+            and not await self.campaigns.may_manage(actor, campaign)
+        ):
+            raise Conflict(
+                f"{alert.reference} is already <@{before.assignee}>'s. Ask them, or the "
+                "campaign's manager, to hand it over."
+            )
+        return campaign, alert, before
+
     async def unassign(
         self, actor: str, reference: str, alert_reference: str
     ) -> tuple[Campaign, Alert, str]:
@@ -122,7 +150,7 @@ class AssignmentService:
                 raise Conflict(f"Alert {alert.reference} has no assignee.")
             if current.assignee != actor:
                 await self.campaigns.require_manager(actor, campaign, "unassign others in")
-            await self.gate.check_and_write(alert, None)
+            await self.gate.write_back(alert, None)
             await store.remove_assignment(conn, campaign.number, alert.id or 0)
             await self.campaigns.record(
                 conn,
@@ -267,6 +295,16 @@ class AssignmentService:
     async def list_identities(self) -> list[Identity]:
         async with self.campaigns.engine.connect() as conn:
             return await identities.all_identities(conn)
+
+    async def snooze(self, user: str, days: int) -> datetime:
+        """**Snooze 1 day / 1 week** on a reminder DM: no reminder DM before the returned moment."""
+        if days not in (1, 7):
+            raise CampaignError("Snooze for 1 day or 1 week.")
+        now = self.campaigns.clock()
+        until = now + timedelta(days=days)
+        async with write_transaction(self.campaigns.engine) as conn:
+            await preferences.snooze(conn, user, until, now)
+        return until
 
     async def set_notify(self, user: str, on: bool) -> None:
         """`/campaign notify on|off`: launch, reminder and status DMs for this person."""

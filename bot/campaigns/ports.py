@@ -20,7 +20,16 @@ class Directory(Protocol):
 class AssigneeGate(Protocol):
     """GitHub's say on assignments: write access, and the write-back of the assignee."""
 
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None: ...
+    async def vet(self, alert: Alert, assignee: str) -> str | None:
+        """The assignee's GitHub login, once GitHub would accept them (linked, write access);
+        a `CampaignError` saying why not otherwise. Called before the write lock is taken: it
+        may ask GitHub, and it reads on its own connection."""
+        ...
+
+    async def write_back(self, alert: Alert, login: str | None) -> None:
+        """Tell GitHub who the assignee is now (None: nobody). Called inside the assignment's
+        write transaction, so a refusal rolls it back; it must not touch the database."""
+        ...
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         """Create the alert's fix branch from the default branch's head: (name, URL); None
@@ -51,8 +60,12 @@ class AdminList:
 class NoGitHub:
     """Without GitHub connected, assignments stay local and nobody's access is checked."""
 
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
+    async def vet(self, alert: Alert, assignee: str) -> str | None:
         del alert, assignee
+        return None
+
+    async def write_back(self, alert: Alert, login: str | None) -> None:
+        del alert, login
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         del alert

@@ -44,16 +44,17 @@ class GitHubGate:
             )
         return identity.github_login
 
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
-        login = None
-        if assignee is not None:
-            login = await self.login_for(assignee)
-            if not await self._writer(alert, login):
-                raise CampaignError(
-                    f"<@{assignee}> (GitHub {login}) has no write access to {alert.repository}; "
-                    f"GitHub only assigns alerts to people who can push there. Ask a "
-                    f"repository admin for write access, or assign someone else."
-                )
+    async def vet(self, alert: Alert, assignee: str) -> str | None:
+        login = await self.login_for(assignee)
+        if not await self._writer(alert, login):
+            raise CampaignError(
+                f"<@{assignee}> (GitHub {login}) has no write access to {alert.repository}; "
+                f"GitHub only assigns alerts to people who can push there. Ask a "
+                f"repository admin for write access, or assign someone else."
+            )
+        return login
+
+    async def write_back(self, alert: Alert, login: str | None) -> None:
         try:
             if alert.kind is AlertKind.CODE:
                 await self.client.update_code_scanning_assignees(

@@ -29,10 +29,17 @@ class StrictGate:
         self.writers = writers
         self.written: list[tuple[str, str | None]] = []
 
-    async def check_and_write(self, alert: Alert, assignee: str | None) -> None:
-        if assignee is not None and assignee not in self.writers:
+    async def vet(self, alert: Alert, assignee: str) -> str | None:
+        if assignee not in self.writers:
             raise CampaignError(f"<@{assignee}> has no write access to {alert.repository}.")
-        self.written.append((alert.reference, assignee))
+        return assignee
+
+    async def write_back(self, alert: Alert, login: str | None) -> None:
+        self.written.append((alert.reference, login))
+
+    async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
+        del alert
+        return None
 
 
 @pytest.fixture

@@ -198,3 +198,41 @@ async def test_concurrent_clicks_give_one_assignment_and_one_write_back(
     assert [user["login"] for user in fake.code_alert("web", 1)["assignees"]] == [login]
     stored = await assignee(service, await service.resolve("1"))
     assert stored == {"dev-login": DEV, "dev2-login": "UDEV2"}[login]
+
+
+async def test_many_people_claiming_at_once_all_get_their_alert(
+    service: CampaignService,
+    fake: FakeGitHub,
+    assignments: AssignmentService,
+    engine: AsyncEngine,
+    client: GitHubClient,
+    time: FakeTime,
+) -> None:
+    """More concurrent claims than the connection pool holds (15): each holds one connection
+    while it waits for the write lock, so none may need a second one under it."""
+    people = 24
+    for n in range(people):
+        fake.add_code_alert("web", rule_id="js/sqli")
+        fake.add_collaborator("web", f"dev{n}-login", "write")
+    await sync(engine, client, "acme", clock=time.clock)
+    async with engine.begin() as conn:
+        for n in range(people):
+            await identities.save(
+                conn, Identity(slack_user_id=f"U{n:04d}", github_login=f"dev{n}-login")
+            )
+    await campaign(service, "is:open rule:js/sqli")
+
+    await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                assignments.assign(f"U{n:04d}", "1", f"acme/web#code-{n + 3}", f"U{n:04d}")
+                for n in range(people)
+            )
+        ),
+        timeout=20,
+    )
+
+    rows, _ = await service.alerts(await service.resolve("1"), limit=100)
+    assert sorted(row.assignee or "" for row in rows) == [f"U{n:04d}" for n in range(people)]
+    patches = [r for r in fake.requests if r.method == "PATCH"]
+    assert len(patches) == people
