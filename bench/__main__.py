@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only core,slack,sync,delivery]`: run benchmarks, print tables."""
+"""`python -m bench [--quick] [--only core,slack,sync,delivery,launch]`: run benchmarks, print
+tables."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ async def main(quick: bool, only: set[str]) -> None:
         rows = [delivery_bench.header(), *delivery_bench.rows(figures)]
         title = f"Notice delivery (outbox to fake Slack at 1 msg/s/channel, {database})"
         print(table(title, rows), flush=True)
+    if "launch" in only:
+        from bench import delivery_bench, launch_bench
+
+        figures, where = await launch_bench.run(quick)
+        rows = [delivery_bench.header(), *delivery_bench.rows(figures)]
+        print(table(f"Launch DMs and Assign to me ({where})", rows), flush=True)
 
 
 if __name__ == "__main__":
@@ -56,8 +63,8 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a small run, for a smoke test")
     parser.add_argument(
         "--only",
-        default="core,slack,sync,delivery",
-        help="comma-separated: core,slack,sync,delivery",
+        default="core,slack,sync,delivery,launch",
+        help="comma-separated: core,slack,sync,delivery,launch",
     )
     args = parser.parse_args()
     asyncio.run(main(args.quick, set(args.only.split(","))))

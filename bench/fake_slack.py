@@ -12,7 +12,8 @@ bench calls over HTTP (they are not recorded as Slack calls):
   (or n distinct ones) were posted; answers when each arrived (see below). `{"hooks": [...]}`
   waits for posts to those response_url hook ids instead.
 - `bench.stats`: every accepted post as `[key, channel]` in arrival order, the 429s sent, calls by
-  method, and each response_url hook's first post as `{hook_id: [arrival, text]}`.
+  method, each response_url hook's first post as `{hook_id: [arrival, text]}`, and how many
+  Block Kit violations the fake has seen since it started (never reset).
 
 Arrival times are `time.monotonic()` taken when the accepted attempt of a post came in; on Linux
 that clock is system-wide, so other processes on the machine can subtract their own readings.

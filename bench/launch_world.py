@@ -58,11 +58,28 @@ class Scale:
     """429s injected on chat.postMessage in the second launch."""
     clicks: int = 50
     """Concurrent "Assign to me" clicks per round, each by another person on another alert."""
-    rounds: int = 4
+    rounds: int = 2
+    calm_clicks: int = 10
+    """A second phase's concurrency, under the database pool's 15 connections."""
+    calm_rounds: int = 4
+
+    def phases(self) -> list[tuple[int, int]]:
+        """(clicks at once, rounds) of each phase of Assign to me."""
+        return [(self.clicks, self.rounds), (self.calm_clicks, self.calm_rounds)]
 
 
 FULL = Scale(repositories=100, alerts=1_000, writers=500, unlinked=50)
-QUICK = Scale(repositories=20, alerts=100, writers=50, unlinked=5, storm=20, clicks=25, rounds=2)
+QUICK = Scale(
+    repositories=20,
+    alerts=100,
+    writers=50,
+    unlinked=5,
+    storm=20,
+    clicks=25,
+    rounds=1,
+    calm_clicks=10,
+    calm_rounds=2,
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +135,7 @@ def _kind(method: str, path: str) -> str:
         return f"{method} code alert"
     if path.endswith("/collaborators"):
         return f"{method} collaborators"
-    return f"{method} other"
+    return f"{method} {path}"
 
 
 async def serve_github(scale: Scale, seed: int) -> None:
