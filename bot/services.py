@@ -17,6 +17,7 @@ from bot.core.settings import Settings
 from bot.core.tasks import TaskTracker
 from bot.delivery.deliverer import Deliverer
 from bot.github.client import GitHubClient
+from bot.scheduler.jobs import ClockJobs
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Services:
     clock: Clock
     campaigns: CampaignService
     assignments: AssignmentService
+    clock_jobs: ClockJobs | None = None
+    """Reminders and digests (bot.scheduler); always built by the container."""
     deliverer: Deliverer | None = None
     """None where no Slack token is configured: notices then wait in the outbox."""
     github: GitHubClient | None = None

@@ -75,6 +75,9 @@ def _campaign(row: RowMapping, alert_count: int = 0) -> Campaign:
         announce_channel=row["announce_channel"],
         announce_ts=row["announce_ts"],
         github_number=row["github_number"],
+        reminders=bool(row["reminders"]),
+        reminder_days=row["reminder_days"],
+        reminder_channel=row["reminder_channel"],
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import schema
 from store.times import utc
-from store.upsert import upsert
+from store.upsert import insert_ignore, upsert
 
 j = schema.jobs
 
@@ -27,3 +27,25 @@ async def record_run(conn: AsyncConnection, name: str, at: datetime, outcome: st
 async def last_runs(conn: AsyncConnection) -> dict[str, tuple[datetime | None, str | None]]:
     rows = (await conn.execute(select(j.c.name, j.c.last_run, j.c.last_outcome))).all()
     return {row.name: (utc(row.last_run), row.last_outcome) for row in rows}
+
+
+async def try_lease(
+    conn: AsyncConnection, name: str, owner: str, until: datetime, now: datetime
+) -> bool:
+    """Take the job's lease unless another live owner holds it: one replica runs each job."""
+    await insert_ignore(conn, j, [{"name": name}], ["name"])
+    taken = await conn.execute(
+        update(j)
+        .where(
+            j.c.name == name,
+            or_(j.c.lease_until.is_(None), j.c.lease_until < now, j.c.lease_owner == owner),
+        )
+        .values(lease_owner=owner, lease_until=until)
+    )
+    return bool(taken.rowcount)
+
+
+async def release(conn: AsyncConnection, name: str, owner: str) -> None:
+    await conn.execute(
+        update(j).where(j.c.name == name, j.c.lease_owner == owner).values(lease_until=None)
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.notices import Notice, NoticeKind, NoticeState, OutboxStats
 from store import schema
 from store.times import utc
-from store.upsert import insert_for
+from store.upsert import chunks, insert_for
 
 o = schema.outbox
 
@@ -251,3 +251,11 @@ async def stats(conn: AsyncConnection) -> OutboxStats:
     ).one()
     failed = await conn.scalar(select(func.count()).where(o.c.state == NoticeState.FAILED.value))
     return OutboxStats(pending=pending or 0, failed=failed or 0, oldest_pending=utc(oldest))
+
+
+async def existing_keys(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:
+    """Which of these delivery keys the outbox holds already (a dry run's "sent before")."""
+    found: set[str] = set()
+    for part in chunks(sorted(set(keys))):
+        found.update(await conn.scalars(select(o.c.key).where(o.c.key.in_(part))))
+    return found

@@ -33,3 +33,26 @@ async def muted(conn: AsyncConnection, users: Sequence[str]) -> set[str]:
         )
     )
     return {user for (user,) in rows}
+
+
+async def snooze(conn: AsyncConnection, user: str, until: datetime, now: datetime) -> None:
+    """No reminder DM for this person before `until` (the DM's Snooze buttons)."""
+    await upsert(
+        conn,
+        pref,
+        [{"slack_user_id": user, "snoozed_until": until, "updated_at": now}],
+        ["slack_user_id"],
+        update=["snoozed_until", "updated_at"],
+    )
+
+
+async def snoozed(conn: AsyncConnection, users: Sequence[str], now: datetime) -> set[str]:
+    """Which of these people asked not to be reminded before some moment after `now`."""
+    if not users:
+        return set()
+    rows = await conn.execute(
+        select(pref.c.slack_user_id).where(
+            pref.c.slack_user_id.in_(list(users)), pref.c.snoozed_until > now
+        )
+    )
+    return {user for (user,) in rows}

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.types import JSON
 
@@ -199,6 +200,9 @@ campaigns = Table(
     Column("announce_channel", String(32), nullable=True),
     Column("announce_ts", String(32), nullable=True),
     Column("github_number", Integer, nullable=True),
+    Column("reminders", Boolean, nullable=False, server_default="1"),
+    Column("reminder_days", String(40), nullable=True),
+    Column("reminder_channel", String(32), nullable=True),
     Column("request_key", String(100), nullable=True, unique=True),
 )
 """`request_key` makes a double-submitted create modal produce one campaign, not two."""
@@ -255,6 +259,8 @@ identities = Table(
     Column("email", String(320), nullable=True, index=True),
     Column("source", String(16), nullable=False, server_default="manual"),
 )
+Index("ix_identities_github_login_lower", func.lower(identities.c.github_login))
+"""Logins are matched case-insensitively (writers, assignees): one index lookup per writer."""
 
 repository_writers = Table(
     "repository_writers",
@@ -355,6 +361,7 @@ preferences = Table(
     metadata,
     Column("slack_user_id", String(32), primary_key=True),
     Column("notify", Boolean, nullable=False, server_default="1"),
+    Column("snoozed_until", TZDateTime, nullable=True),
     Column("updated_at", TZDateTime, nullable=False),
 )
 """What a person asked of the bot: `notify` off stops launch, reminder and status DMs to them."""

@@ -38,9 +38,22 @@ class EditRequest(BaseModel):
     manager: str | None = None
     channel: str | None = None
     contact_link: str | None = None
+    reminders: bool | None = None
+    reminder_days: str | None = None
+    reminder_channel: str | None = None
 
 
-EDITABLE = ("name", "description", "due_date", "manager", "channel", "contact_link")
+EDITABLE = (
+    "name",
+    "description",
+    "due_date",
+    "manager",
+    "channel",
+    "contact_link",
+    "reminders",
+    "reminder_days",
+    "reminder_channel",
+)
 
 
 @dataclass(frozen=True)

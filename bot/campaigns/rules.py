@@ -8,6 +8,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.core.days import parse_days
 from bot.core.errors import CampaignError, Conflict
 from bot.core.models import AlertKind, AlertRef, Campaign, CampaignState
 
@@ -136,3 +137,11 @@ def pull_request_number(url: str, repository: str, alert_url: str | None = None)
             field=PULL_REQUEST_FIELD,
         )
     return int(path[3])
+
+
+def reminder_days(text: str) -> str:
+    """`7, 1, 0` → `7,1,0`: days before the due date for channel reminders."""
+    try:
+        return ",".join(str(day) for day in parse_days(text))
+    except ValueError as exc:
+        raise CampaignError(str(exc), field="reminder_days") from exc

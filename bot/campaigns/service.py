@@ -227,10 +227,14 @@ class CampaignService(CampaignQueries):
             if "manager" in wanted and wanted["manager"] != campaign.manager:
                 await self._check_manager_field(wanted["manager"])
             rules.check_contact_link(wanted.get("contact_link"))
+            if wanted.get("reminder_days"):
+                wanted["reminder_days"] = rules.reminder_days(wanted["reminder_days"])
+            if wanted.get("reminders") is None:
+                wanted.pop("reminders", None)  # a checkbox left alone is no change
             changes = {
-                field: (getattr(campaign, field), value or None)
+                field: (getattr(campaign, field), _value(value))
                 for field, value in wanted.items()
-                if field in EDITABLE and (value or None) != getattr(campaign, field)
+                if field in EDITABLE and _value(value) != getattr(campaign, field)
             }
             if not changes:
                 return Edited(campaign=campaign, changes={})
@@ -454,3 +458,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
+
+
+def _value(value: Any) -> Any:
+    """An emptied text field means "none"; a boolean is kept as it is."""
+    return value if isinstance(value, bool) else (value or None)

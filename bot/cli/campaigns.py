@@ -212,6 +212,15 @@ def edit(
     description: Annotated[str | None, typer.Option("--description")] = None,
     channel: Annotated[str | None, typer.Option("--channel", help="Slack channel ID.")] = None,
     contact_link: Annotated[str | None, typer.Option("--contact-link")] = None,
+    reminders: Annotated[
+        bool | None, typer.Option("--reminders/--no-reminders", help="Channel reminders.")
+    ] = None,
+    reminder_days: Annotated[
+        str | None, typer.Option("--reminder-days", help="Days before the due date: 7,1,0.")
+    ] = None,
+    reminder_channel: Annotated[
+        str | None, typer.Option("--reminder-channel", help="Slack channel ID for reminders.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change fields of an active campaign; the change is announced in its channel."""
@@ -222,10 +231,16 @@ def edit(
         "description": description,
         "channel": channel,
         "contact_link": contact_link,
+        "reminders": reminders,
+        "reminder_days": reminder_days,
+        "reminder_channel": reminder_channel,
     }
     wanted = {key: value for key, value in fields.items() if value is not None}
     if not wanted:
-        fail("nothing to change: give --name, --due, --manager, --description or --channel")
+        fail(
+            "nothing to change: give --name, --due, --manager, --description, --channel, "
+            "--contact-link, --reminders/--no-reminders, --reminder-days or --reminder-channel"
+        )
 
     async def work(services: Services) -> Any:
         return await services.campaigns.edit(CLI_ACTOR, campaign, EditRequest(**wanted))

@@ -1,8 +1,8 @@
 """`campaignbot jobs run NAME` and `jobs list`: the jobs of ARCHITECTURE §6, run by hand.
 
-`deliver` sends what the outbox holds, once, as the running bot would; a 429 is waited out and
-what still fails stays in the outbox for a later run. The clock jobs (`reminders`, `digest`) come
-with the scheduler.
+`reminders` and `digest` write what is due at `--at` to the outbox and send it; `sync` pulls
+GitHub; `deliver` sends what the outbox holds, once, as the running bot would. A 429 is waited out
+and what still fails stays in the outbox for a later run.
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ import typer
 
 from bot.cli.common import JsonOption, emit, fail, jobs_app, parse_moment, run_with_services
 from bot.core.clock import system_clock
-from bot.delivery import deliverer as delivery
+from bot.runtime.jobs import JOBS, JobRunner
 from bot.services import Services
 from store import jobs as job_store
 from store import outbox
 
-JOBS = ("deliver",)
-
 
 @jobs_app.command("run")
 def run_job(
-    name: Annotated[str, typer.Argument(help="The job: deliver.")],
+    name: Annotated[str, typer.Argument(help="The job: reminders, digest, sync or deliver.")],
     at: Annotated[
         str | None, typer.Option("--at", help="Run as if the clock read this ISO-8601 moment.")
     ] = None,
@@ -33,7 +31,7 @@ def run_job(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one job once."""
+    """Run one job once: what is due at --at is written to the outbox and sent."""
     if name not in JOBS:
         fail(f"unknown job “{name}”; the jobs are: {', '.join(JOBS)}")
     moment = parse_moment(at, "--at")
@@ -41,7 +39,7 @@ def run_job(
 
     async def work(services: Services) -> dict[str, Any]:
         now = services.clock()
-        if dry_run:
+        if dry_run and name == "deliver":
             async with services.engine.connect() as conn:
                 due = await outbox.due(conn, now, limit=10_000)
             return {
@@ -59,15 +57,9 @@ def run_job(
                 ],
                 "skipped": [],
             }
-        if services.deliverer is None:
+        if name == "deliver" and services.deliverer is None:
             fail("SLACK_BOT_TOKEN is not set: notices stay in the outbox until it is")
-        outcomes = await services.deliverer.run_once()
-        sent = sum(1 for outcome in outcomes if outcome.state == "sent")
-        async with services.engine.begin() as conn:
-            await job_store.record_run(
-                conn, name, now, f"sent {sent}, not sent {len(outcomes) - sent}"
-            )
-        return delivery.summary(outcomes, now)
+        return await JobRunner(services).run(name, now, dry_run=dry_run)
 
     result = run_with_services(work, clock=clock)
     if as_json:
@@ -94,7 +86,9 @@ def list_jobs(as_json: JsonOption = False) -> None:
                 {
                     "name": job,
                     "next_run": None,
-                    "schedule": "continuous inside campaignbot run",
+                    "schedule": SCHEDULES[job].format(
+                        every=services.settings.scheduler_interval_seconds
+                    ),
                     "last_run": _iso(runs.get(job, (None, None))[0]),
                     "last_outcome": runs.get(job, (None, None))[1],
                 }
@@ -121,6 +115,14 @@ def list_jobs(as_json: JsonOption = False) -> None:
         f"outbox: {box['pending']} pending (oldest {box['oldest_pending'] or '—'}), "
         f"{box['failed']} failed"
     )
+
+
+SCHEDULES = {
+    "reminders": "every {every} s inside campaignbot run (09:00 local slots)",
+    "digest": "every {every} s inside campaignbot run (Monday 09:00 slots)",
+    "sync": "hourly inside campaignbot run, when GitHub is connected",
+    "deliver": "continuous inside campaignbot run",
+}
 
 
 def _iso(moment: datetime | None) -> str | None:

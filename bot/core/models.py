@@ -162,6 +162,12 @@ class Campaign(_Model):
     announce_channel: str | None = None
     announce_ts: str | None = None
     github_number: int | None = None
+    reminders: bool = True
+    """Channel reminders before and after the due date (the edit modal turns them off)."""
+    reminder_days: str | None = None
+    """Days before the due date for channel reminders (`7,1,0`); None: the installation's."""
+    reminder_channel: str | None = None
+    """Where channel reminders go; None: the campaign's channel."""
 
     @property
     def number(self) -> int:

@@ -31,10 +31,20 @@ class NoticeKind(StrEnum):
     """A writer of the campaign's repositories told that it started: one DM per person, ever."""
     UNLINKED = "unlinked"
     """The manager told which writers could not be told (no Slack identity), and how to link."""
+    REMINDER = "reminder"
+    """A due-date reminder in the campaign's channel (`reminder:12:C0SEC:due-7`)."""
+    REMINDER_DM = "dm"
+    """One person's reminder for the day, covering every campaign due for them (`dm:U1:DATE`)."""
+    DIGEST = "digest"
+    """The weekly progress post in the campaign's channel (`digest:12:C0SEC:2026-W49`)."""
 
 
 LAUNCH_FAMILY = frozenset({NoticeKind.LAUNCH, NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED})
 """Notices about a campaign starting: dropped when it is closed before they are sent."""
+WITH_DIGEST = frozenset({NoticeKind.DIGEST, NoticeKind.REPORT})
+"""Notices that carry the week's digest and its burndown chart."""
+ACTIVE_ONLY = LAUNCH_FAMILY | {NoticeKind.REMINDER, NoticeKind.DIGEST}
+"""Notices that only make sense while the campaign is active: dropped once it is closed."""
 LISTED_REPOSITORIES = 15
 """Repositories named in one launch DM; the rest are counted."""
 LISTED_LOGINS = 40
@@ -194,5 +204,40 @@ def unlinked_writers(campaign_id: int, manager: str, logins: list[str], now: dat
         campaign_id=campaign_id,
         target=manager,
         payload={"logins": shown, "more": len(logins) - len(shown)},
+        created_at=now,
+    )
+
+
+def reminder(campaign_id: int, channel: str, slot: str, now: datetime) -> Notice:
+    return Notice(
+        key=delivery_key(NoticeKind.REMINDER, campaign_id, channel, slot),
+        kind=NoticeKind.REMINDER,
+        campaign_id=campaign_id,
+        target=channel,
+        payload={"slot": slot},
+        created_at=now,
+    )
+
+
+def digest(campaign_id: int, channel: str, week: str, now: datetime) -> Notice:
+    return Notice(
+        key=delivery_key(NoticeKind.DIGEST, campaign_id, channel, week),
+        kind=NoticeKind.DIGEST,
+        campaign_id=campaign_id,
+        target=channel,
+        payload={"week": week},
+        created_at=now,
+    )
+
+
+def reminder_dm(user: str, day: str, campaigns: list[dict[str, Any]], now: datetime) -> Notice:
+    """`campaigns`: [{"campaign": N, "slot": "due-3", "open": 4, "in_progress": 1}, …]; the key
+    has no campaign (`dm:U0ALICE:2026-12-03`): one DM per person per day."""
+    return Notice(
+        key=f"{NoticeKind.REMINDER_DM.value}:{user}:{day}",
+        kind=NoticeKind.REMINDER_DM,
+        campaign_id=None,
+        target=user,
+        payload={"campaigns": campaigns, "day": day},
         created_at=now,
     )

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.days import WEEKDAYS, parse_days
+
 DATABASE_SCHEMES = frozenset({"sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg"})
 
 
@@ -38,6 +40,18 @@ class Settings(BaseSettings):
     max_active_campaigns: int = Field(default=10, ge=1)
     max_campaign_alerts: int = Field(default=1000, ge=1)
     big_campaign_repositories: int = Field(default=100, ge=1)
+
+    reminder_days: str = "7,1,0"
+    """Channel reminders: days before the due date (then weekly while overdue)."""
+    reminder_dm_days: str = "3,0"
+    """Reminder DMs to assignees: days before the due date (then weekly, at most 4 weeks)."""
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+    digest_day: str = "monday"
+    digest_hour: int = Field(default=9, ge=0, le=23)
+    reminder_catch_up_hours: int = Field(default=24, ge=1, le=24 * 7)
+    digest_catch_up_hours: int = Field(default=48, ge=1, le=24 * 7)
+    scheduler_interval_seconds: int = Field(default=300, ge=5, le=3600)
+    """How often `campaignbot run` asks each clock job what is due."""
 
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces by default
     port: int = Field(default=3000, ge=1, le=65535)
@@ -76,6 +90,18 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"{value!r} has a malformed port") from exc
         return value
+
+    @field_validator("reminder_days", "reminder_dm_days")
+    @classmethod
+    def _day_list(cls, value: str) -> str:
+        return ",".join(str(day) for day in parse_days(value))
+
+    @field_validator("digest_day", mode="before")
+    @classmethod
+    def _weekday(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
+            return value.strip().lower()
+        raise ValueError(f"{value!r} is not a day of the week (monday … sunday)")
 
     @field_validator("campaign_timezone")
     @classmethod

@@ -23,12 +23,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.campaigns.queries import CampaignQueries
 from bot.core.clock import Clock, system_clock
 from bot.core.models import CampaignState
-from bot.core.notices import LAUNCH_FAMILY, Notice, NoticeKind, NoticeState
+from bot.core.notices import (
+    ACTIVE_ONLY,
+    LAUNCH_FAMILY,
+    WITH_DIGEST,
+    Notice,
+    NoticeKind,
+    NoticeState,
+)
 from bot.delivery.ports import Delivered, DeliveryFailure, Messenger, Subject
+from bot.metrics import NOTICES
+from bot.reports.digest import digest_facts
 from store import campaigns as campaign_store
 from store import outbox
 
 log = logging.getLogger(__name__)
+
+WITHOUT_PROGRESS = frozenset({NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED})
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
@@ -119,18 +130,40 @@ class Deliverer:
             lanes[notice.target or f"campaign:{notice.campaign_id}"].append(notice)
 
         async def lane(notices: list[Notice]) -> list[Outcome]:
-            return [await self._deliver_one(notice) for notice in notices]
+            done = []
+            for notice in notices:
+                outcome = await self._deliver_one(notice)
+                NOTICES.labels(notice.kind.value, outcome.state).inc()
+                done.append(outcome)
+            return done
 
         results = await asyncio.gather(*(lane(items) for items in lanes.values()))
         return [outcome for outcomes in results for outcome in outcomes]
 
     async def _subject(self, notice: Notice) -> Subject:
+        if notice.kind is NoticeKind.REMINDER_DM:  # about several campaigns: those still active
+            found = [
+                await self.campaigns.get(int(item.get("campaign") or 0))
+                for item in notice.payload.get("campaigns") or []
+            ]
+            active = tuple(c for c in found if c is not None and c.state is CampaignState.ACTIVE)
+            return Subject(campaign=None, progress=None, campaigns=active)
         if notice.campaign_id is None:
             return Subject(campaign=None, progress=None)
         campaign = await self.campaigns.get(notice.campaign_id)
         if campaign is None:
             return Subject(campaign=None, progress=None)
-        return Subject(campaign=campaign, progress=await self.campaigns.progress(campaign))
+        if notice.kind in WITHOUT_PROGRESS:  # a DM about the launch: no counts to compute
+            return Subject(campaign=campaign, progress=None)
+        progress = await self.campaigns.progress(campaign)
+        if notice.kind not in WITH_DIGEST or campaign.state is not CampaignState.ACTIVE:
+            return Subject(campaign=campaign, progress=progress)
+        facts = await digest_facts(self.engine, campaign, progress, self.clock())
+        title = f"#{campaign.number} {campaign.name}: burndown"
+        from bot.reports.chart import burndown_png  # matplotlib loads only when a chart is drawn
+
+        chart = await asyncio.to_thread(burndown_png, facts.burndown, title)  # CPU: off the loop
+        return Subject(campaign=campaign, progress=progress, digest=facts, chart=chart)
 
     @staticmethod
     def _stale(notice: Notice, subject: Subject) -> str | None:
@@ -138,10 +171,14 @@ class Deliverer:
         campaign = subject.campaign
         if notice.kind is NoticeKind.DELETED:
             return None
+        if notice.kind is NoticeKind.REMINDER_DM:
+            return None if subject.campaigns else "every campaign it was about was closed"
         if campaign is None:
             return f"campaign #{notice.campaign_id} was deleted before this was sent"
         if notice.kind in LAUNCH_FAMILY and campaign.state is CampaignState.CLOSED:
             return f"campaign #{campaign.id} was closed before its launch was sent"
+        if notice.kind in ACTIVE_ONLY and campaign.state is CampaignState.CLOSED:
+            return f"campaign #{campaign.id} was closed before this was sent"
         if (
             notice.kind is NoticeKind.LAUNCH
             and campaign.announce_channel == notice.target

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.core.models import Campaign, Progress
 from bot.core.notices import Notice
+from bot.reports.digest import DigestFacts
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,12 @@ class Subject:
 
     campaign: Campaign | None
     progress: Progress | None
+    campaigns: tuple[Campaign, ...] = ()
+    """A reminder DM's campaigns that are still active."""
+    digest: DigestFacts | None = None
+    """For a digest or report: the week's facts."""
+    chart: bytes | None = None
+    """For a digest or report: the burndown chart (PNG), posted in the message's thread."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from bot.github.http import (
     seg,
 )
 from bot.github.retry import AUTH_TRANSIENT, TRANSIENT, Attempt, Pacer, ServerError, error_for
+from bot.metrics import GITHUB_REQUESTS
 from store.sync_state import ETagEntry
 
 if TYPE_CHECKING:
@@ -162,8 +163,10 @@ class GitHubClient:
                 sent = request_headers(self._api.requester, authorization, etag, body)
                 status, headers, raw = await self._api.send(method, url, sent, body)
             except TRANSIENT as exc:
+                GITHUB_REQUESTS.labels(method, "unreachable").inc()
                 await self._pacer.retry_or_raise(attempt, exc)
                 continue
+            GITHUB_REQUESTS.labels(method, _outcome(status)).inc()
             outcome = await self._handle(attempt, status, headers, raw)
             if outcome is not None:
                 return outcome
@@ -408,3 +411,11 @@ def auth_from_settings(settings: Settings, *, clock: Clock = system_clock) -> Au
     if settings.github_token is not None:
         return TokenAuth(settings.github_token)
     raise GitHubAuthError("no GitHub credentials: set GITHUB_TOKEN or the GITHUB_APP_* settings")
+
+
+def _outcome(status: int) -> str:
+    if status == 304:
+        return "not_modified"
+    if status in (403, 429) or status >= 500:
+        return "retried_or_failed" if status >= 500 else "limited_or_forbidden"
+    return "ok" if status < 400 else "client_error"

@@ -20,6 +20,7 @@ from bot.delivery.deliverer import Deliverer
 from bot.github.client import GitHubClient
 from bot.github.gate import GitHubGate
 from bot.github.publish import GitHubPublisher
+from bot.scheduler.jobs import ClockJobs
 from bot.services import Services
 from commands.delivery.messenger import SlackMessenger
 from commands.home.listeners import Home
@@ -58,12 +59,14 @@ def build_services(
         messenger = SlackMessenger(slack, refresh_home=home.publish)
         deliverer = Deliverer(engine, messenger, campaigns, clock=clock)
         campaigns.notices_written = deliverer.wake
+    zones = directory if isinstance(directory, SlackDirectory) else None
     return Services(
         settings=settings,
         engine=engine,
         clock=clock,
         campaigns=campaigns,
         assignments=assignments,
+        clock_jobs=ClockJobs(engine, campaigns, settings, zones, clock),
         deliverer=deliverer,
         github=github,
     )

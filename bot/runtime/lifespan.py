@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import ValidationError
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -33,6 +34,7 @@ from bot.github.access import WritersRefresher
 from bot.github.events import EventProcessor
 from bot.github.webhooks import Outcome, WebhookReceiver
 from bot.runtime.container import build_services
+from bot.runtime.jobs import JobRunner, start_scheduler
 from bot.runtime.logs import configure_logging
 from bot.runtime.slack import AuthTestLink, build_bolt_app, build_slack_client, secret_of
 from bot.runtime.socket_mode import SocketModeWatchdog
@@ -183,6 +185,18 @@ def _start_webhooks(
     return [receiver.route()]
 
 
+def _start_scheduler(services: Services, stack: AsyncExitStack) -> AsyncIOScheduler:
+    """The clock jobs (reminders, digests, hourly sync) on the bot's loop; stopped before the
+    deliverer's last round, so what they wrote is still sent."""
+    scheduler = start_scheduler(JobRunner(services), services.settings.scheduler_interval_seconds)
+
+    async def stop() -> None:
+        scheduler.shutdown(wait=False)
+
+    stack.push_async_callback(stop)
+    return scheduler
+
+
 def _start_deliverer(
     deliverer: Deliverer | None, stack: AsyncExitStack, shutdown_timeout: float
 ) -> None:
@@ -228,13 +242,14 @@ async def serve(
         # Closed in reverse: after the web server stops taking requests, listener work that goes
         # on after Slack's ack finishes, then the deliverer sends what that work wrote.
         _start_deliverer(services.deliverer, stack, shutdown_timeout)
+        scheduler = _start_scheduler(services, stack)
         stack.push_async_callback(services.tasks.drain, shutdown_timeout)
         bolt_app = build_bolt_app(settings, services, client)
         slack = await _start_slack(settings, bolt_app, client, stack, watchdog_interval)
         webhooks = _start_webhooks(settings, services, stack, on_webhook)
         web_app = build_web_app(
             None if settings.socket_mode else bolt_app,
-            Health(engine=engine, slack=slack, clock=clock),
+            Health(engine=engine, slack=slack, scheduler=scheduler, clock=clock),
             signing_secret=secret_of(settings.slack_signing_secret) or "",
             extra_routes=webhooks,
         )

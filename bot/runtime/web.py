@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -18,6 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import Clock, system_clock
 from bot.core.notices import OutboxStats
+from bot.metrics import (
+    ACK_SECONDS,
+    OUTBOX_FAILED,
+    OUTBOX_OLDEST_SECONDS,
+    OUTBOX_PENDING,
+    REGISTRY,
+)
 from store import outbox
 from store.engine import ping
 
@@ -25,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SLACK_EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 25 * 1024 * 1024
 """GitHub webhook payloads can reach 25 MB; aiohttp's default limit is 1 MB."""
 OUTBOX_STUCK = timedelta(minutes=10)
@@ -134,10 +144,13 @@ def _slack_events_handler(
             # Never log the body of a refused request: it may carry a response_url or a token.
             log.info("refused a Slack request without a valid signature (%d bytes)", len(body))
             return web.Response(status=401, text="invalid signature")
+        started = time.perf_counter()
         bolt_request = AsyncBoltRequest(
             body=body.decode("utf-8"), query=request.query_string, headers=dict(request.headers)
         )
-        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
+        response = await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
+        ACK_SECONDS.observe(time.perf_counter() - started)
+        return response
 
     return slack_events
 
@@ -157,6 +170,25 @@ def _health_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Res
     return healthz
 
 
+def _metrics_handler(health: Health) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def metrics(_request: web.Request) -> web.Response:
+        """Prometheus' text format; the outbox gauges are read from the database now."""
+        try:
+            async with asyncio.timeout(health.timeout), health.engine.connect() as conn:
+                stats = await outbox.stats(conn)
+            OUTBOX_PENDING.set(stats.pending)
+            OUTBOX_FAILED.set(stats.failed)
+            oldest = stats.oldest_pending
+            age = (health.clock() - oldest).total_seconds() if oldest is not None else 0.0
+            OUTBOX_OLDEST_SECONDS.set(max(0.0, age))
+        except Exception as exc:  # the counters are still worth scraping
+            log.warning("metrics: outbox not read: %s", type(exc).__name__)
+        body = generate_latest(REGISTRY)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return metrics
+
+
 def build_web_app(
     bolt_app: AsyncApp | None,
     health: Health,
@@ -167,7 +199,10 @@ def build_web_app(
     """The one aiohttp app: Slack's HTTP endpoint (HTTP mode only), health, and extra routes
     such as `/github/webhooks`."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    routes: list[web.AbstractRouteDef] = [web.get(HEALTH_PATH, _health_handler(health))]
+    routes: list[web.AbstractRouteDef] = [
+        web.get(HEALTH_PATH, _health_handler(health)),
+        web.get(METRICS_PATH, _metrics_handler(health)),
+    ]
     if bolt_app is not None:
         routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app, signing_secret)))
     app.add_routes([*routes, *extra_routes])

@@ -136,6 +136,15 @@ class AlertButtons:
         blocks = workable_blocks(campaign, items, total, ctx.user_id, now=datetime.now(UTC))
         await ctx.tell(f"Your alerts in campaign #{campaign.id}", blocks)
 
+    async def snooze(self, ctx: SlackContext) -> None:
+        days = str(ctx.action.get("value", ""))
+        if days not in ("1", "7"):
+            raise CampaignError(DAMAGED)
+        until = await self.assignments.snooze(ctx.user_id, int(days))
+        when = "tomorrow" if days == "1" else "in a week"
+        stamp = f"<!date^{int(until.timestamp())}^{{date_short_pretty}} {{time}}|{until:%Y-%m-%d}>"
+        await ctx.tell(f":zzz: No reminder DMs until {when} ({stamp}).")
+
     @staticmethod
     async def _say(ctx: SlackContext, meta: AlertMeta, text: str) -> None:
         """After a modal: an ephemeral note where the button was, or a DM."""
@@ -156,5 +165,7 @@ def register(
     app.action(ids.START_FIX)(listener(buttons.start_fix, tasks))
     app.action(ids.LINK_PR)(listener(buttons.link_pr, tasks))
     app.action(ids.MY_ALERTS)(listener(buttons.my_alerts, tasks))
+    app.action(ids.SNOOZE_DAY)(listener(buttons.snooze, tasks))
+    app.action(ids.SNOOZE_WEEK)(listener(buttons.snooze, tasks))
     app.view(ids.ASSIGN_MODAL)(listener(buttons.submit_assign, tasks, ack_first=False))
     app.view(ids.LINK_PR_MODAL)(listener(buttons.submit_link_pr, tasks, ack_first=False))

@@ -311,6 +311,7 @@ def edit_modal(campaign: Campaign) -> BlockDict:
             UrlInputElement(initial_value=campaign.contact_link or None),
             optional=True,
         ),
+        *_reminder_inputs(campaign),
     ]
     return _modal(
         f"Edit campaign #{campaign.id}",
@@ -319,6 +320,35 @@ def edit_modal(campaign: Campaign) -> BlockDict:
         submit="Save",
         private_metadata=encode(CampaignMeta(campaign=campaign.number)),
     )
+
+
+def _reminder_inputs(campaign: Campaign) -> list[Block]:
+    """Channel reminders: on or off, the days before the due date, and where they go."""
+    remind = Option(text=plain("Remind the channel before and after the due date"), value="on")
+    return [
+        _input(
+            ids.REMINDERS,
+            "Reminders",
+            CheckboxesElement(
+                options=[remind], initial_options=[remind] if campaign.reminders else None
+            ),
+            optional=True,
+        ),
+        _input(
+            ids.REMINDER_DAYS,
+            "Days before the due date",
+            _text_input(campaign.reminder_days, max_length=40, placeholder="7,1,0"),
+            optional=True,
+            hint="Empty: the installation's default. Overdue campaigns are reminded weekly.",
+        ),
+        _input(
+            ids.REMINDER_CHANNEL,
+            "Reminder channel",
+            ConversationSelectElement(initial_conversation=campaign.reminder_channel or None),
+            optional=True,
+            hint="Empty: the channel for updates.",
+        ),
+    ]
 
 
 def delete_modal(campaign: Campaign, channel: str | None) -> BlockDict:

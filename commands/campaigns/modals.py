@@ -72,7 +72,21 @@ def edit_request(view: dict[str, Any]) -> EditRequest:
         manager=state_value(view, ids.MANAGER) or "",
         channel=state_value(view, ids.CHANNEL),
         contact_link=state_value(view, ids.CONTACT_LINK),
+        **_reminder_fields(view),
     )
+
+
+def _reminder_fields(view: dict[str, Any]) -> dict[str, Any]:
+    """The edit modal's reminder inputs, where the modal has them (older modals do not)."""
+    values = view.get("state", {}).get("values", {})
+    found: dict[str, Any] = {}
+    if ids.REMINDERS in values:
+        found["reminders"] = "on" in (state_value(view, ids.REMINDERS) or [])
+    if ids.REMINDER_DAYS in values:
+        found["reminder_days"] = state_value(view, ids.REMINDER_DAYS)
+    if ids.REMINDER_CHANNEL in values:
+        found["reminder_channel"] = state_value(view, ids.REMINDER_CHANNEL)
+    return found
 
 
 class Modals:

@@ -332,6 +332,9 @@ EDIT_LABELS = {
     "manager": "manager",
     "channel": "channel",
     "contact_link": "contact link",
+    "reminders": "reminders",
+    "reminder_days": "reminder days",
+    "reminder_channel": "reminder channel",
 }
 
 
@@ -343,8 +346,10 @@ def edit_announcement(campaign: Campaign, changes: dict[str, tuple[Any, Any]], a
             return "—"
         if field == "manager":
             return mention(str(value))
-        if field == "channel":
+        if field in ("channel", "reminder_channel"):
             return channel_mention(str(value))
+        if isinstance(value, bool):
+            return "on" if value else "off"
         return user_text(str(value), 300)
 
     lines = [

@@ -21,8 +21,9 @@ from aiolimiter import AsyncLimiter
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.notices import Notice, NoticeKind
+from bot.core.notices import WITH_DIGEST, Notice, NoticeKind
 from bot.delivery.ports import Delivered, DeliveryFailure, Subject
+from bot.metrics import SLACK_CALLS
 from commands.delivery import views
 from commands.shared.context import HomeRefresh
 
@@ -105,12 +106,21 @@ class SlackMessenger:
 
     async def send(self, notice: Notice, subject: Subject) -> Delivered:
         message = self.render(notice, subject)
+        method = "chat.update" if notice.kind is NoticeKind.CARD else "chat.postMessage"
         try:
             if notice.kind is NoticeKind.CARD:
-                return await self._update(subject, message)
+                updated = await self._update(subject, message)
+                SLACK_CALLS.labels(method, "ok").inc()
+                return updated
             delivered = await self._post(notice, message)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise failure_from(exc) from exc
+            failure = failure_from(exc)
+            outcome = "rate_limited" if failure.retry_after is not None else "error"
+            SLACK_CALLS.labels(method, outcome).inc()
+            raise failure from exc
+        SLACK_CALLS.labels(method, "ok").inc()
+        if subject.chart is not None and notice.kind in WITH_DIGEST:
+            await self._upload_chart(delivered, subject.chart)
         if notice.kind is NoticeKind.STATUS and notice.target and self.refresh_home is not None:
             try:
                 await self.refresh_home(notice.target, self.client)
@@ -135,6 +145,21 @@ class SlackMessenger:
             # interval from now, not from when this one first tried.
             await bucket.acquire()
         return Delivered(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    async def _upload_chart(self, delivered: Delivered, chart: bytes) -> None:
+        """The burndown chart in the message's thread (the files upload API). The message is
+        out already: a failed upload is logged, never a reason to post the digest again."""
+        try:
+            async with self.pacer.bucket(delivered.channel):
+                await self.client.files_upload_v2(
+                    channel=delivered.channel,
+                    thread_ts=delivered.ts,
+                    file=chart,
+                    filename="burndown.png",
+                    title="Burndown",
+                )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("burndown chart not uploaded to %s: %s", delivered.channel, exc)
 
     async def _update(self, subject: Subject, message: views.Message) -> Delivered:
         campaign = subject.campaign

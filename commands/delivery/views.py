@@ -13,6 +13,7 @@ from bot.core.models import Campaign, Progress
 from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Subject
 from commands.campaigns import views as campaign_views
+from commands.delivery import clock_views
 from commands.shared import blocks, ids
 
 
@@ -29,9 +30,15 @@ def _actor(notice: Notice) -> str:
 
 def render(notice: Notice, subject: Subject) -> Message:
     campaign, progress = subject.campaign, subject.progress
+    if notice.kind is NoticeKind.REMINDER_DM:
+        return Message(*clock_views.reminder_dm(notice, subject))
     if notice.kind is NoticeKind.DELETED:
         name = blocks.escape(str(notice.payload.get("name") or ""))
         return Message(f"{_actor(notice)} deleted campaign #{notice.campaign_id} {name}.")
+    if campaign is not None and notice.kind is NoticeKind.LAUNCH_DM:
+        return _launch_dm(notice, campaign)
+    if campaign is not None and notice.kind is NoticeKind.UNLINKED:
+        return _unlinked(notice, campaign)
     assert campaign is not None and progress is not None, "the deliverer re-checks first"
     name = blocks.escape(campaign.name)
     if notice.kind in (NoticeKind.LAUNCH, NoticeKind.CARD):
@@ -52,10 +59,11 @@ def render(notice: Notice, subject: Subject) -> Message:
         return Message(text, [blocks.section(text).to_dict(), *summary][: blocks.MESSAGE_BLOCKS])
     if notice.kind is NoticeKind.STATUS:
         return _status_message(notice, campaign.id, name, progress)
-    if notice.kind is NoticeKind.LAUNCH_DM:
-        return _launch_dm(notice, campaign)
-    if notice.kind is NoticeKind.UNLINKED:
-        return _unlinked(notice, campaign)
+    if notice.kind is NoticeKind.REMINDER:
+        return Message(*clock_views.reminder(notice, campaign, progress))
+    if notice.kind in (NoticeKind.DIGEST, NoticeKind.REPORT):
+        weekly = notice.kind is NoticeKind.DIGEST
+        return Message(*clock_views.digest(campaign, progress, subject.digest, weekly=weekly))
     if notice.kind is NoticeKind.REOPENED:
         return Message(f"{_actor(notice)} reopened campaign *#{campaign.id} {name}*.")
     counts = progress.counts

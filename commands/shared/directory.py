@@ -13,6 +13,7 @@ from bot.core.clock import Clock, system_clock
 log = logging.getLogger(__name__)
 
 GROUP_TTL = timedelta(minutes=5)
+ZONE_TTL = timedelta(hours=12)
 
 
 class SlackDirectory:
@@ -31,6 +32,7 @@ class SlackDirectory:
         self.clock = clock
         self._members: frozenset[str] = frozenset()
         self._fetched: datetime | None = None
+        self._zones: dict[str, tuple[str, datetime]] = {}
 
     async def is_security_manager(self, user_id: str) -> bool:
         if user_id in self.admins or user_id == "cli":
@@ -62,3 +64,19 @@ class SlackDirectory:
             raise
         user = response.get("user") or {}
         return str(user["id"]) if user.get("id") else None
+
+    async def timezone_of(self, user_id: str, default: str) -> str:
+        """The person's own Slack time zone (`users.info`, cached for 12 hours); `default` when
+        Slack does not say or cannot be asked."""
+        now = self.clock()
+        cached = self._zones.get(user_id)
+        if cached is not None and now - cached[1] < ZONE_TTL:
+            return cached[0]
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("no time zone for %s: %s", user_id, exc.response.get("error"))
+            return default
+        zone = str((response.get("user") or {}).get("tz") or default)
+        self._zones[user_id] = (zone, now)
+        return zone

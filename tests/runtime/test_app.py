@@ -68,7 +68,7 @@ async def test_healthz_is_ok_when_database_and_slack_answer(
     assert body["checks"] == {
         "database": "ok",
         "slack": "ok",
-        "scheduler": "not configured",
+        "scheduler": "ok",
         "outbox": "ok",
     }
     assert body["outbox"] == {"pending": 0, "failed": 0, "oldest_pending": None}

@@ -1,0 +1,105 @@
+"""The weekly digest (ARCHITECTURE §6): what a campaign's channel reads every Monday.
+
+`DigestFacts` is everything the message and the chart say, gathered in a few set-based queries;
+`burndown` is pure (remaining alerts per day, the ideal line to the due date, the projection).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.models import Campaign, Progress
+from store import reports
+
+STALLED_DAYS = 14
+"""A repository with open alerts and no close or fix link for this long is a blocker."""
+MILESTONES = (25, 50, 75, 100)
+
+
+class Burndown(BaseModel):
+    days: list[date]
+    remaining: list[int]
+    ideal: list[tuple[date, int]]
+    """From the launch (all alerts) to the due date (none)."""
+    projected: list[tuple[date, int]]
+    """From today to the projected completion at the current burn rate (empty when stalled)."""
+
+
+class DigestFacts(BaseModel):
+    week_start: date
+    closed_this_week: int
+    top_fixers: list[tuple[str, int]]
+    stalled: list[str]
+    """Repositories with open alerts and no progress in `STALLED_DAYS` days."""
+    cleared: list[str]
+    """Repositories whose last open alert closed this week."""
+    milestones: list[int]
+    """Percent milestones crossed this week."""
+    burndown: Burndown
+
+    @property
+    def quiet(self) -> bool:
+        return self.closed_this_week == 0 and not self.cleared
+
+
+def burndown(
+    total: int, close_days: list[date], start: date, due: date, today: date, progress: Progress
+) -> Burndown:
+    span = max(0, (today - start).days)
+    days = [start + timedelta(days=offset) for offset in range(span + 1)]
+    remaining, closed, index = [], 0, 0
+    for day in days:
+        while index < len(close_days) and close_days[index] <= day:
+            closed += 1
+            index += 1
+        remaining.append(max(0, total - closed))
+    left = remaining[-1] if remaining else total
+    projected: list[tuple[date, int]] = []
+    if progress.projected_completion is not None and left > 0:
+        projected = [(today, left), (progress.projected_completion, 0)]
+    return Burndown(
+        days=days, remaining=remaining, ideal=[(start, total), (due, 0)], projected=projected
+    )
+
+
+async def digest_facts(
+    engine: AsyncEngine, campaign: Campaign, progress: Progress, now: datetime
+) -> DigestFacts:
+    zone = ZoneInfo(campaign.timezone)
+    today = now.astimezone(zone).date()
+    week_start = today - timedelta(days=7)
+    since = datetime.combine(week_start, datetime.min.time(), tzinfo=zone)
+    stall_since = now - timedelta(days=STALLED_DAYS)
+    async with engine.connect() as conn:
+        days = await reports.close_days(conn, campaign.number)
+        fixers = await reports.top_fixers(conn, campaign.number, since)
+        activity = await reports.repository_activity(conn, campaign.number)
+    closed_this_week = sum(1 for day in days if day > week_start)
+    total = progress.counts.total
+    before = total and 100 * (len(days) - closed_this_week) // total
+    after = total and 100 * len(days) // total
+    started = campaign.created_at.astimezone(zone).date()
+    stalled = [
+        name
+        for name, opened, closed, fixed in activity
+        if opened
+        and (closed is None or closed < stall_since)
+        and (fixed is None or fixed < stall_since)
+        and campaign.created_at < stall_since
+    ]
+    cleared = [
+        name for name, opened, closed, _ in activity if not opened and closed and closed >= since
+    ]
+    return DigestFacts(
+        week_start=week_start,
+        closed_this_week=closed_this_week,
+        top_fixers=fixers,
+        stalled=sorted(stalled),
+        cleared=sorted(cleared),
+        milestones=[m for m in MILESTONES if before < m <= after],
+        burndown=burndown(total, days, started, campaign.due_date, today, progress),
+    )
