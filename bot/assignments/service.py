@@ -193,6 +193,16 @@ class AssignmentService:
             await self._link(actor, campaign, alert, "pull_request", f"#{number}", url.strip()),
         )
 
+    async def open_alert(self, reference: str, alert_reference: str) -> tuple[Campaign, Alert]:
+        """An open alert of an active campaign (checked before a modal opens for it)."""
+        async with self.campaigns.engine.connect() as conn:
+            campaign = await self.campaigns.resolve(reference, conn)
+            rules.require_active(campaign, "work in")
+            alert = await self.find_alert(conn, campaign, alert_reference)
+        if not alert.is_open:
+            raise Conflict(f"Alert {alert.reference} is already {alert.state}.")
+        return campaign, alert
+
     async def _take_up(
         self,
         actor: str,
@@ -269,6 +279,8 @@ class AssignmentService:
         """A security manager links a Slack user to a GitHub login (GitHub checks it on assign)."""
         if not await self.campaigns.is_security_manager(actor):
             raise PermissionDenied("Only security managers can link people to GitHub logins.")
+        if not await self.gate.login_exists(login):
+            raise NotFound(f"GitHub has no user “{login}”; check the spelling of the login.")
         identity = Identity(slack_user_id=user, github_login=login, source="manual")
         async with write_transaction(self.campaigns.engine) as conn:
             taken = await identities.by_login(conn, login)

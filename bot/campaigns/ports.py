@@ -31,6 +31,10 @@ class AssigneeGate(Protocol):
         write transaction, so a refusal rolls it back; it must not touch the database."""
         ...
 
+    async def login_exists(self, login: str) -> bool:
+        """Whether GitHub knows this login (True where GitHub is not connected: unchecked)."""
+        ...
+
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         """Create the alert's fix branch from the default branch's head: (name, URL); None
         where GitHub is not connected (then the person links a pull request instead)."""
@@ -66,6 +70,10 @@ class NoGitHub:
 
     async def write_back(self, alert: Alert, login: str | None) -> None:
         del alert, login
+
+    async def login_exists(self, login: str) -> bool:
+        del login
+        return True
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         del alert

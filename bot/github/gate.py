@@ -13,13 +13,14 @@ unassigning clears the list: the campaign is the source of truth for who works o
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.errors import CampaignError, UpstreamError
 from bot.core.models import Alert, AlertKind
 from bot.github.client import GitHubClient
-from bot.github.errors import GitHubError, GitHubValidationError
+from bot.github.errors import GitHubError, GitHubNotFound, GitHubValidationError
 from bot.github.references import fix_branch_name
 from store import identities, writers
 
@@ -83,6 +84,17 @@ class GitHubGate:
             if await writers.is_writer(conn, alert.repository, login):
                 return True
         return await self._has_write(alert, login)
+
+    async def login_exists(self, login: str) -> bool:
+        try:
+            await self.client.get(f"/users/{quote(login, safe='')}")
+        except GitHubNotFound:
+            return False
+        except GitHubError as exc:
+            raise UpstreamError(
+                f"Could not ask GitHub about {login} ({exc.message}); try again later."
+            ) from exc
+        return True
 
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         name = fix_branch_name(alert.kind, alert.number)

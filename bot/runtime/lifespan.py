@@ -188,9 +188,14 @@ def _start_webhooks(
 def _start_scheduler(services: Services, stack: AsyncExitStack) -> AsyncIOScheduler:
     """The clock jobs (reminders, digests, hourly sync) on the bot's loop; stopped before the
     deliverer's last round, so what they wrote is still sent."""
-    scheduler = start_scheduler(JobRunner(services), services.settings.scheduler_interval_seconds)
+    runner = JobRunner(services)
+    scheduler = start_scheduler(runner, services.settings.scheduler_interval_seconds)
 
     async def stop() -> None:
+        # APScheduler's shutdown cancels the jobs it runs, and a database call cancelled halfway
+        # can leave its connection unclosable: stop submitting, let runs end, then shut down.
+        scheduler.pause()
+        await runner.finish(timeout=10.0)
         scheduler.shutdown(wait=False)
 
     stack.push_async_callback(stop)

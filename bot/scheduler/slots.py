@@ -10,7 +10,7 @@ next slot supersedes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.days import WEEKDAYS, parse_days
@@ -92,11 +92,12 @@ def due_slot(
 ) -> Slot | None:
     """The latest slot at or before `now`, if within `window` and not before `since` (the
     campaign's creation: slots before it are not sent)."""
+    now = now.astimezone(UTC)  # elapsed time in real hours, whatever zones the moments carry
     passed = [slot for slot in slots if slot.at <= now]
     if not passed:
         return None
     latest = passed[-1]
-    if now - latest.at > window:
+    if now - latest.at.astimezone(UTC) > window:
         return None
     if since is not None and latest.at < since:
         return None

@@ -68,7 +68,7 @@ class AlertButtons:
 
     async def assign_other(self, ctx: SlackContext) -> None:
         meta = _meta(ctx)
-        campaign = await self.assignments.campaigns.resolve(str(meta.campaign))
+        campaign, _ = await self.assignments.open_alert(str(meta.campaign), meta.alert)
         await self.assignments.campaigns.require_manager(ctx.user_id, campaign, "assign others in")
         await ctx.client.views_open(trigger_id=ctx.trigger_id, view=assign_modal(meta))
 
@@ -107,7 +107,9 @@ class AlertButtons:
         await self._changed(ctx)
 
     async def link_pr(self, ctx: SlackContext) -> None:
-        await ctx.client.views_open(trigger_id=ctx.trigger_id, view=link_pr_modal(_meta(ctx)))
+        meta = _meta(ctx)
+        await self.assignments.open_alert(str(meta.campaign), meta.alert)
+        await ctx.client.views_open(trigger_id=ctx.trigger_id, view=link_pr_modal(meta))
 
     async def submit_link_pr(self, ctx: SlackContext) -> None:
         meta = AlertMeta.model_validate_json(ctx.view.get("private_metadata") or "{}")

@@ -102,6 +102,7 @@ class SlackMessenger:
         self.pacer = pacer or ChannelPacer()
         self.render = render
         self.refresh_home = refresh_home
+        self._dm_channels: dict[str, str] = {}
         """Re-publishes an assignee's App Home after their alert's status DM, so its card moves."""
 
     async def send(self, notice: Notice, subject: Subject) -> Delivered:
@@ -174,11 +175,14 @@ class SlackMessenger:
         return Delivered(channel=campaign.announce_channel, ts=campaign.announce_ts)
 
     async def _channel(self, target: str) -> str:
-        """A user ID becomes their DM channel; a channel ID stays as it is."""
-        if target.startswith(("U", "W")):
+        """A user ID becomes their DM channel (opened once, then remembered: a DM channel never
+        changes); a channel ID stays as it is."""
+        if not target.startswith(("U", "W")):
+            return target
+        if target not in self._dm_channels:
             opened = await self.client.conversations_open(users=target)
-            return str(opened["channel"]["id"])
-        return target
+            self._dm_channels[target] = str(opened["channel"]["id"])
+        return self._dm_channels[target]
 
     async def find_sent(self, notice: Notice) -> Delivered | None:
         """Look through the channel's messages since the notice was written for its key."""

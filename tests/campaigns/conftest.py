@@ -37,6 +37,9 @@ class StrictGate:
     async def write_back(self, alert: Alert, login: str | None) -> None:
         self.written.append((alert.reference, login))
 
+    async def login_exists(self, login: str) -> bool:
+        return not login.startswith("ghost")
+
     async def create_fix_branch(self, alert: Alert) -> tuple[str, str] | None:
         del alert
         return None

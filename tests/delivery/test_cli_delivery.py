@@ -99,8 +99,9 @@ async def test_create_then_jobs_run_deliver_posts_the_card_once(
     assert post.args["channel"] == CHANNEL and "Critical" in post.args["text"]
     shown = await cli.json("jobs", "list")
     assert shown["outbox"] == {"pending": 0, "failed": 0, "oldest_pending": None}
-    [deliver] = shown["jobs"]
-    assert deliver["name"] == "deliver" and deliver["last_outcome"].startswith("sent 0")
+    [deliver] = [job for job in shown["jobs"] if job["name"] == "deliver"]
+    assert deliver["last_outcome"].startswith("sent 0")
+    assert [job["name"] for job in shown["jobs"]] == ["reminders", "digest", "sync", "deliver"]
 
 
 async def test_dry_run_lists_what_would_go_out_and_sends_nothing(

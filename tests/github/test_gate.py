@@ -236,3 +236,19 @@ async def test_many_people_claiming_at_once_all_get_their_alert(
     assert sorted(row.assignee or "" for row in rows) == [f"U{n:04d}" for n in range(people)]
     patches = [r for r in fake.requests if r.method == "PATCH"]
     assert len(patches) == people
+
+
+async def test_linking_a_login_github_does_not_know_is_refused(
+    service: CampaignService, assignments: AssignmentService, engine: AsyncEngine, fake: FakeGitHub
+) -> None:
+    fake.user("new-login")
+
+    with pytest.raises(CampaignError, match="GitHub has no user “nobody-here”"):
+        await assignments.link(ADMIN, STRANGER, "nobody-here")
+    async with engine.connect() as conn:
+        assert await identities.get(conn, STRANGER) is None
+
+    await assignments.link(ADMIN, STRANGER, "new-login")
+    async with engine.connect() as conn:
+        linked = await identities.get(conn, STRANGER)
+    assert linked is not None and linked.github_login == "new-login"
