@@ -27,3 +27,19 @@ async def for_campaign(conn: AsyncConnection, campaign_id: int) -> list[Event]:
         .all()
     )
     return [Event(**{**row, "at": utc(row["at"])}) for row in rows]
+
+
+async def due_date_moves(conn: AsyncConnection, campaign_ids: list[int]) -> dict[int, int]:
+    """How many times each campaign's due date was edited (its reminders start over each time)."""
+    if not campaign_ids:
+        return {}
+    rows = await conn.execute(
+        select(e.c.campaign_id, e.c.after).where(
+            e.c.campaign_id.in_(campaign_ids), e.c.action == "edited"
+        )
+    )
+    moves = dict.fromkeys(campaign_ids, 0)
+    for campaign_id, after in rows:
+        if isinstance(after, dict) and "due_date" in after:
+            moves[campaign_id] += 1
+    return moves

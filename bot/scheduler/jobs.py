@@ -22,7 +22,7 @@ from bot.core.models import Campaign
 from bot.core.notices import Notice
 from bot.core.settings import Settings
 from bot.scheduler import slots
-from store import outbox, preferences, reminders
+from store import events, outbox, preferences, reminders
 from store.engine import write_transaction
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,13 @@ class ClockJobs:
         without `write`, those that would be: due and not in the outbox yet)."""
         now = now or self.clock()
         active = {c.number: c for c in await self.campaigns.list_campaigns()}
-        told = [n for c in active.values() if (n := self._channel_reminder(c, now)) is not None]
+        async with self.engine.connect() as conn:
+            moves = await events.due_date_moves(conn, list(active))
+        told = [
+            notice
+            for campaign in active.values()
+            if (notice := self._channel_reminder(campaign, now, moves.get(campaign.number, 0)))
+        ]
         told += await self._reminder_dms(active, now)
         return await self._write(told) if write else await self._new(told)
 
@@ -80,7 +86,9 @@ class ClockJobs:
                 told.append(notices.digest(campaign.number, campaign.channel, week.name, now))
         return await self._write(told) if write else await self._new(told)
 
-    def _channel_reminder(self, campaign: Campaign, now: datetime) -> Notice | None:
+    def _channel_reminder(self, campaign: Campaign, now: datetime, moves: int) -> Notice | None:
+        """The slot's name is the key's period (`due-7`); once the due date was moved, the
+        reminders of the new date are new ones (`due-7.m1`), not the old date's sent again."""
         channel = campaign.reminder_channel or campaign.channel
         if not campaign.reminders or not channel:
             return None
@@ -93,7 +101,10 @@ class ClockJobs:
             days_before=days,
             schedule=self.schedule,
         )
-        return notices.reminder(campaign.number, channel, slot.name, now) if slot else None
+        if slot is None:
+            return None
+        period = slot.name if moves == 0 else f"{slot.name}.m{moves}"
+        return notices.reminder(campaign.number, channel, period, now)
 
     async def _reminder_dms(self, active: dict[int, Campaign], now: datetime) -> list[Notice]:
         """One DM per person per local day, covering every campaign whose slot is due for them

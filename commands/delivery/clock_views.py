@@ -16,7 +16,7 @@ from commands.shared.blocks import BlockDict
 
 def _when(slot: str) -> str:
     """`due-7` → "due in 7 days"; `due-0` → "due today"; `overdue-14` → "14 days overdue"."""
-    kind, _, days = slot.partition("-")
+    kind, _, days = slot.split(".", 1)[0].partition("-")
     count = int(days) if days.isdigit() else 0
     if kind == "overdue":
         return f"{count} days overdue"
