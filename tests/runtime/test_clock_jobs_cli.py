@@ -5,6 +5,7 @@ the thread; an assignee gets one DM three days before, at 09:00 in their own tim
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -147,3 +148,41 @@ async def test_reminder_settings_are_edited_per_campaign(cli: Cli, fake_slack: F
     two = await cli.json("jobs", "run", "reminders", "--at", "2026-12-19T09:30Z")
     assert reminder_keys(two) == []
     assert len(posts(fake_slack, CHANNEL, "due in")) == 1
+
+
+async def test_two_processes_running_the_same_jobs_at_once_send_each_message_once(
+    cli: Cli, fake_slack: FakeSlack
+) -> None:
+    """Two schedulers on one database (two `jobs run` processes at the same moment): the
+    delivery keys and the outbox leases let each message out once."""
+    await launch(cli)
+    await cli.json("assign", "1", "acme/web#code-1", DEV)
+    moment = "2026-12-18T08:10Z"  # due-3 for DEV in Paris; no channel slot
+
+    first, second = await asyncio.gather(
+        cli.json("jobs", "run", "reminders", "--at", moment),
+        cli.json("jobs", "run", "reminders", "--at", moment),
+    )
+    monday = "2026-12-14T09:05Z"  # due-7 in the channel and the week's digest, both at once
+    runs = await asyncio.gather(
+        cli.json("jobs", "run", "reminders", "--at", monday),
+        cli.json("jobs", "run", "digest", "--at", monday),
+        cli.json("jobs", "run", "reminders", "--at", monday),
+        cli.json("jobs", "run", "digest", "--at", monday),
+    )
+
+    sent = [item["key"] for run in (first, second, *runs) for item in run["sent"]]
+    assert sorted(sent) == sorted(
+        [
+            f"dm:{DEV}:2026-12-18",
+            f"reminder:1:{CHANNEL}:due-7",
+            f"digest:1:{CHANNEL}:2026-W51",
+        ]
+    )
+    dm = fake_slack.dm_channel(DEV)
+    assert (
+        len([c for c in fake_slack.calls("chat.postMessage", ok=True) if c.args["channel"] == dm])
+        == 1
+    )
+    assert len(posts(fake_slack, CHANNEL, "due in 7 days")) == 1
+    assert len(posts(fake_slack, CHANNEL, "Weekly progress")) == 1
