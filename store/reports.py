@@ -73,3 +73,23 @@ async def repository_activity(
         (name, int(opened or 0), utc(closed), utc(fixed))
         for name, opened, closed, fixed in await conn.execute(stmt)
     ]
+
+
+async def repositories_without_linked_writer(conn: AsyncConnection, campaign_id: int) -> list[str]:
+    """Repositories of the campaign with open alerts whose writers have no Slack identity (or
+    that have no known writer): nobody there can be told or assign themselves."""
+    w, ident = schema.repository_writers, schema.identities
+    linked_writer = (
+        select(w.c.login)
+        .join(ident, func.lower(ident.c.github_login) == w.c.login)
+        .where(w.c.repository_id == r.c.id)
+        .exists()
+    )
+    stmt = (
+        select(r.c.full_name)
+        .select_from(ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id))
+        .where(ca.c.campaign_id == campaign_id, a.c.is_open.is_(True), ~linked_writer)
+        .distinct()
+        .order_by(r.c.full_name)
+    )
+    return list(await conn.scalars(stmt))

@@ -39,6 +39,8 @@ class DigestFacts(BaseModel):
     """Repositories whose last open alert closed this week."""
     milestones: list[int]
     """Percent milestones crossed this week."""
+    unreachable: list[str] = []
+    """Repositories with open alerts and no writer linked to Slack: a blocker nobody hears."""
     burndown: Burndown
 
     @property
@@ -78,6 +80,7 @@ async def digest_facts(
         days = await reports.close_days(conn, campaign.number)
         fixers = await reports.top_fixers(conn, campaign.number, since)
         activity = await reports.repository_activity(conn, campaign.number)
+        unreachable = await reports.repositories_without_linked_writer(conn, campaign.number)
     closed_this_week = sum(1 for day in days if day > week_start)
     total = progress.counts.total
     before = total and 100 * (len(days) - closed_this_week) // total
@@ -101,5 +104,6 @@ async def digest_facts(
         stalled=sorted(stalled),
         cleared=sorted(cleared),
         milestones=[m for m in MILESTONES if before < m <= after],
+        unreachable=unreachable,
         burndown=burndown(total, days, started, campaign.due_date, today, progress),
     )

@@ -90,12 +90,14 @@ def digest(
     summary = campaign_views.report_blocks(campaign, progress)
     if facts is None:
         return text, summary
+    blockers = _unreachable_line(facts)
     if facts.quiet:
         quiet = (
             f"No change this week: still {counts.open + counts.in_progress} open, "
             f"{progress.days_left} days to the due date."
         )
-        return f"{text}. {quiet}", [*summary, blocks.section(quiet).to_dict()]
+        said = [*summary, blocks.section(blocks.join_lines([quiet, *blockers])).to_dict()]
+        return f"{text}. {quiet}", said
     lines = [f"*This week*: {facts.closed_this_week} resolved"]
     if facts.milestones:
         lines.append(f":tada: passed {', '.join(f'{m}%' for m in facts.milestones)}")
@@ -109,5 +111,18 @@ def digest(
         shown = ", ".join(f"`{blocks.user_text(name, 100)}`" for name in facts.stalled[:5])
         more = f" and {len(facts.stalled) - 5} more" if len(facts.stalled) > 5 else ""
         lines.append(f":warning: no progress in 14 days: {shown}{more}")
+    lines += blockers
     extra = [blocks.section(blocks.join_lines(lines)).to_dict()]
     return text, [*summary, *extra][: blocks.MESSAGE_BLOCKS]
+
+
+def _unreachable_line(facts: DigestFacts) -> list[str]:
+    """Repositories nobody can be told about: their writers have no Slack identity."""
+    if not facts.unreachable:
+        return []
+    shown = ", ".join(f"`{blocks.user_text(name, 100)}`" for name in facts.unreachable[:5])
+    more = f" and {len(facts.unreachable) - 5} more" if len(facts.unreachable) > 5 else ""
+    return [
+        f":bust_in_silhouette: no writer linked to Slack: {shown}{more} "
+        "(`/campaign link @someone LOGIN`)"
+    ]
