@@ -78,6 +78,8 @@ def _campaign(row: RowMapping, alert_count: int = 0) -> Campaign:
         reminders=bool(row["reminders"]),
         reminder_days=row["reminder_days"],
         reminder_channel=row["reminder_channel"],
+        nudge_severities=row["nudge_severities"],
+        nudge_min_age_days=row["nudge_min_age_days"],
     )
 
 

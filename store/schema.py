@@ -203,6 +203,8 @@ campaigns = Table(
     Column("reminders", Boolean, nullable=False, server_default="1"),
     Column("reminder_days", String(40), nullable=True),
     Column("reminder_channel", String(32), nullable=True),
+    Column("nudge_severities", String(100), nullable=True),
+    Column("nudge_min_age_days", Integer, nullable=True),
     Column("request_key", String(100), nullable=True, unique=True),
 )
 """`request_key` makes a double-submitted create modal produce one campaign, not two."""

@@ -41,6 +41,8 @@ class EditRequest(BaseModel):
     reminders: bool | None = None
     reminder_days: str | None = None
     reminder_channel: str | None = None
+    nudge_severities: str | None = None
+    nudge_min_age_days: int | None = None
 
 
 EDITABLE = (
@@ -53,6 +55,8 @@ EDITABLE = (
     "reminders",
     "reminder_days",
     "reminder_channel",
+    "nudge_severities",
+    "nudge_min_age_days",
 )
 
 

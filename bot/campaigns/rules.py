@@ -145,3 +145,29 @@ def reminder_days(text: str) -> str:
         return ",".join(str(day) for day in parse_days(text))
     except ValueError as exc:
         raise CampaignError(str(exc), field="reminder_days") from exc
+
+
+NUDGE_SEVERITIES = ("critical", "high", "medium", "low", "error", "warning", "note")
+NUDGE_MAX_AGE_DAYS = 3650
+
+
+def nudge_severities(text: str) -> str:
+    """`Critical, high` → `critical,high`: reminder DMs only about alerts of these severities."""
+    chosen = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [part for part in chosen if part not in NUDGE_SEVERITIES]
+    if unknown or not chosen:
+        raise CampaignError(
+            f"Unknown severity “{', '.join(unknown) or text}”; choose from "
+            f"{', '.join(NUDGE_SEVERITIES)}.",
+            field="nudge_severities",
+        )
+    return ",".join(dict.fromkeys(chosen))
+
+
+def nudge_min_age(days: int) -> int:
+    if not 0 <= days <= NUDGE_MAX_AGE_DAYS:
+        raise CampaignError(
+            f"The minimum age is a number of days from 0 to {NUDGE_MAX_AGE_DAYS}.",
+            field="nudge_min_age_days",
+        )
+    return days

@@ -229,6 +229,10 @@ class CampaignService(CampaignQueries):
             rules.check_contact_link(wanted.get("contact_link"))
             if wanted.get("reminder_days"):
                 wanted["reminder_days"] = rules.reminder_days(wanted["reminder_days"])
+            if wanted.get("nudge_severities"):
+                wanted["nudge_severities"] = rules.nudge_severities(wanted["nudge_severities"])
+            if wanted.get("nudge_min_age_days") is not None:
+                wanted["nudge_min_age_days"] = rules.nudge_min_age(wanted["nudge_min_age_days"])
             if wanted.get("reminders") is None:
                 wanted.pop("reminders", None)  # a checkbox left alone is no change
             changes = {

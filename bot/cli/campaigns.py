@@ -221,6 +221,14 @@ def edit(
     reminder_channel: Annotated[
         str | None, typer.Option("--reminder-channel", help="Slack channel ID for reminders.")
     ] = None,
+    nudge_severities: Annotated[
+        str | None,
+        typer.Option("--nudge-severities", help="Reminder DMs only for these: critical,high."),
+    ] = None,
+    nudge_min_age: Annotated[
+        int | None,
+        typer.Option("--nudge-min-age", help="Reminder DMs only for alerts open this many days."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change fields of an active campaign; the change is announced in its channel."""
@@ -234,12 +242,15 @@ def edit(
         "reminders": reminders,
         "reminder_days": reminder_days,
         "reminder_channel": reminder_channel,
+        "nudge_severities": nudge_severities,
+        "nudge_min_age_days": nudge_min_age,
     }
     wanted = {key: value for key, value in fields.items() if value is not None}
     if not wanted:
         fail(
             "nothing to change: give --name, --due, --manager, --description, --channel, "
-            "--contact-link, --reminders/--no-reminders, --reminder-days or --reminder-channel"
+            "--contact-link, --reminders/--no-reminders, --reminder-days, --reminder-channel, "
+            "--nudge-severities or --nudge-min-age"
         )
 
     async def work(services: Services) -> Any:

@@ -168,6 +168,10 @@ class Campaign(_Model):
     """Days before the due date for channel reminders (`7,1,0`); None: the installation's."""
     reminder_channel: str | None = None
     """Where channel reminders go; None: the campaign's channel."""
+    nudge_severities: str | None = None
+    """Reminder DMs only about alerts of these severities (`critical,high`); None: all."""
+    nudge_min_age_days: int | None = None
+    """Reminder DMs only about alerts open at least this many days; None: all."""
 
     @property
     def number(self) -> int:

@@ -110,7 +110,7 @@ class ClockJobs:
         """One DM per person per local day, covering every campaign whose slot is due for them
         in their own time zone; nobody who turned notices off or snoozed, nobody without work."""
         async with self.engine.connect() as conn:
-            work = [w for w in await reminders.open_work(conn) if w.campaign_id in active]
+            work = [w for w in await reminders.open_work(conn, now) if w.campaign_id in active]
             people = sorted({w.assignee for w in work})
             quiet = await preferences.muted(conn, people) | await preferences.snoozed(
                 conn, people, now

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ConversationSelectElement,
     DatePickerElement,
     InputBlock,
+    NumberInputElement,
     Option,
     OptionGroup,
     PlainTextInputElement,
@@ -347,6 +348,26 @@ def _reminder_inputs(campaign: Campaign) -> list[Block]:
             ConversationSelectElement(initial_conversation=campaign.reminder_channel or None),
             optional=True,
             hint="Empty: the channel for updates.",
+        ),
+        _input(
+            ids.NUDGE_SEVERITIES,
+            "Reminder DMs only for severities",
+            _text_input(campaign.nudge_severities, max_length=100, placeholder="critical,high"),
+            optional=True,
+            hint="Empty: every alert. critical, high, medium, low, error, warning, note.",
+        ),
+        _input(
+            ids.NUDGE_MIN_AGE,
+            "Reminder DMs only for alerts open at least (days)",
+            NumberInputElement(
+                is_decimal_allowed=False,
+                min_value="0",
+                max_value="3650",
+                initial_value=(
+                    str(campaign.nudge_min_age_days) if campaign.nudge_min_age_days else None
+                ),
+            ),
+            optional=True,
         ),
     ]
 

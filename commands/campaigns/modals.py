@@ -86,6 +86,13 @@ def _reminder_fields(view: dict[str, Any]) -> dict[str, Any]:
         found["reminder_days"] = state_value(view, ids.REMINDER_DAYS)
     if ids.REMINDER_CHANNEL in values:
         found["reminder_channel"] = state_value(view, ids.REMINDER_CHANNEL)
+    if ids.NUDGE_SEVERITIES in values:
+        found["nudge_severities"] = state_value(view, ids.NUDGE_SEVERITIES)
+    if ids.NUDGE_MIN_AGE in values:
+        age = str(state_value(view, ids.NUDGE_MIN_AGE) or "").strip()
+        if age and not (age.isascii() and age.isdigit()):
+            raise CampaignError("Type a whole number of days.", field=ids.NUDGE_MIN_AGE)
+        found["nudge_min_age_days"] = int(age) if age else 0
     return found
 
 

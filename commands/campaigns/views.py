@@ -335,6 +335,8 @@ EDIT_LABELS = {
     "reminders": "reminders",
     "reminder_days": "reminder days",
     "reminder_channel": "reminder channel",
+    "nudge_severities": "reminder DMs for severities",
+    "nudge_min_age_days": "reminder DMs for alerts older than (days)",
 }
 
 

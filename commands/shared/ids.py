@@ -32,6 +32,8 @@ CONFIRM_NAME = "confirm_name"
 REMINDERS = "reminders"
 REMINDER_DAYS = "reminder_days"
 REMINDER_CHANNEL = "reminder_channel"
+NUDGE_SEVERITIES = "nudge_severities"
+NUDGE_MIN_AGE = "nudge_min_age_days"
 
 # message and home buttons
 OPEN_CREATE = "open_create"
