@@ -186,3 +186,21 @@ async def test_two_processes_running_the_same_jobs_at_once_send_each_message_onc
     )
     assert len(posts(fake_slack, CHANNEL, "due in 7 days")) == 1
     assert len(posts(fake_slack, CHANNEL, "Weekly progress")) == 1
+
+
+async def test_a_429_storm_delays_the_digest_and_reminder_but_loses_nothing(
+    cli: Cli, fake_slack: FakeSlack
+) -> None:
+    await launch(cli)
+    fake_slack.rate_limit("chat.postMessage", times=12, retry_after=0)
+    monday = "2026-12-14T09:05Z"  # the channel's due-7 reminder and the week's digest
+
+    await cli.json("jobs", "run", "reminders", "--at", monday)
+    await cli.json("jobs", "run", "digest", "--at", monday)
+    await cli.json("jobs", "run", "deliver", "--at", "2026-12-14T09:30Z")  # what was left
+
+    assert len(fake_slack.calls("chat.postMessage", ok=False)) == 12
+    assert len(posts(fake_slack, CHANNEL, "due in 7 days")) == 1
+    assert len(posts(fake_slack, CHANNEL, "Weekly progress")) == 1
+    listed = await cli.json("jobs", "list")
+    assert listed["outbox"]["pending"] == 0 and listed["outbox"]["failed"] == 0
