@@ -1,5 +1,5 @@
-"""`python -m bench [--quick] [--only core,slack,sync,delivery,launch]`: run benchmarks, print
-tables."""
+"""`python -m bench [--quick] [--only core,slack,sync,delivery,launch,clock]`: run benchmarks,
+print tables."""
 
 from __future__ import annotations
 
@@ -56,6 +56,15 @@ async def main(quick: bool, only: set[str]) -> None:
         figures, where = await launch_bench.run(quick)
         rows = [delivery_bench.header(), *delivery_bench.rows(figures)]
         print(table(f"Launch DMs and Assign to me ({where})", rows), flush=True)
+    if "clock" in only:
+        from bench import clock_bench, delivery_bench
+
+        url = clock_bench.postgres_url()
+        for where, figures in await clock_bench.run(quick, url):
+            rows = [delivery_bench.header(), *delivery_bench.rows(figures)]
+            print(table(f"Clock jobs: weekly digest and reminders ({where})", rows), flush=True)
+        if url is None:
+            print("(clock: PostgreSQL skipped; set BENCH_POSTGRES_URL to include it)", flush=True)
 
 
 if __name__ == "__main__":
@@ -63,8 +72,8 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a small run, for a smoke test")
     parser.add_argument(
         "--only",
-        default="core,slack,sync,delivery,launch",
-        help="comma-separated: core,slack,sync,delivery,launch",
+        default="core,slack,sync,delivery,launch,clock",
+        help="comma-separated: core,slack,sync,delivery,launch,clock",
     )
     args = parser.parse_args()
     asyncio.run(main(args.quick, set(args.only.split(","))))

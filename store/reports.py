@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store import schema
 from store.times import utc
+from store.upsert import chunks
 
 a = schema.alerts
 ca = schema.campaign_alerts
@@ -19,15 +20,14 @@ fl = schema.fix_links
 closed_moment = func.coalesce(a.c.closed_at, a.c.updated_at)
 
 
-async def close_days(conn: AsyncConnection, campaign_id: int) -> list[date]:
-    """The day each closed alert of the campaign closed (for the burndown), oldest first."""
+async def close_moments(conn: AsyncConnection, campaign_id: int) -> list[datetime]:
+    """When each closed alert of the campaign closed (UTC), oldest first."""
     rows = await conn.scalars(
         select(closed_moment)
         .select_from(ca.join(a, a.c.id == ca.c.alert_id))
         .where(ca.c.campaign_id == campaign_id, a.c.is_open.is_(False))
     )
-    days = [moment.date() for moment in (utc(row) for row in rows) if moment is not None]
-    return sorted(days)
+    return sorted(moment for moment in (utc(row) for row in rows) if moment is not None)
 
 
 async def top_fixers(
@@ -77,19 +77,32 @@ async def repository_activity(
 
 async def repositories_without_linked_writer(conn: AsyncConnection, campaign_id: int) -> list[str]:
     """Repositories of the campaign with open alerts whose writers have no Slack identity (or
-    that have no known writer): nobody there can be told or assign themselves."""
+    that have no known writer): nobody there can be told or assign themselves. Three plain
+    queries joined here: SQLite plans the single correlated query badly."""
     w, ident = schema.repository_writers, schema.identities
-    linked_writer = (
-        select(w.c.login)
-        .join(ident, func.lower(ident.c.github_login) == w.c.login)
-        .where(w.c.repository_id == r.c.id)
-        .exists()
+    open_repos = dict(
+        (
+            await conn.execute(
+                select(r.c.id, r.c.full_name)
+                .select_from(
+                    ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id)
+                )
+                .where(ca.c.campaign_id == campaign_id, a.c.is_open.is_(True))
+                .distinct()
+            )
+        ).all()
     )
-    stmt = (
-        select(r.c.full_name)
-        .select_from(ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id))
-        .where(ca.c.campaign_id == campaign_id, a.c.is_open.is_(True), ~linked_writer)
-        .distinct()
-        .order_by(r.c.full_name)
+    if not open_repos:
+        return []
+    linked = set(
+        await conn.scalars(
+            select(func.lower(ident.c.github_login)).where(ident.c.github_login.is_not(None))
+        )
     )
-    return list(await conn.scalars(stmt))
+    reachable: set[int] = set()
+    for part in chunks(sorted(open_repos)):
+        rows = await conn.execute(
+            select(w.c.repository_id, w.c.login).where(w.c.repository_id.in_(part))
+        )
+        reachable.update(repo for repo, login in rows if login in linked)
+    return sorted(name for rid, name in open_repos.items() if rid not in reachable)

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -71,20 +71,21 @@ def burndown(
 async def digest_facts(
     engine: AsyncEngine, campaign: Campaign, progress: Progress, now: datetime
 ) -> DigestFacts:
+    """The week is the seven days before `now`, the same window for every line (resolved, top
+    fixers, cleared, milestones); days are the campaign's own (burndown)."""
     zone = ZoneInfo(campaign.timezone)
     today = now.astimezone(zone).date()
-    week_start = today - timedelta(days=7)
-    since = datetime.combine(week_start, datetime.min.time(), tzinfo=zone)
+    since = now.astimezone(UTC) - timedelta(days=7)
     stall_since = now - timedelta(days=STALLED_DAYS)
     async with engine.connect() as conn:
-        days = await reports.close_days(conn, campaign.number)
+        moments = await reports.close_moments(conn, campaign.number)
         fixers = await reports.top_fixers(conn, campaign.number, since)
         activity = await reports.repository_activity(conn, campaign.number)
         unreachable = await reports.repositories_without_linked_writer(conn, campaign.number)
-    closed_this_week = sum(1 for day in days if day > week_start)
+    closed_this_week = sum(1 for moment in moments if moment >= since)
     total = progress.counts.total
-    before = total and 100 * (len(days) - closed_this_week) // total
-    after = total and 100 * len(days) // total
+    before = total and 100 * (len(moments) - closed_this_week) // total
+    after = total and 100 * len(moments) // total
     started = campaign.created_at.astimezone(zone).date()
     stalled = [
         name
@@ -97,13 +98,14 @@ async def digest_facts(
     cleared = [
         name for name, opened, closed, _ in activity if not opened and closed and closed >= since
     ]
+    local_days = [moment.astimezone(zone).date() for moment in moments]
     return DigestFacts(
-        week_start=week_start,
+        week_start=(now - timedelta(days=7)).astimezone(zone).date(),
         closed_this_week=closed_this_week,
         top_fixers=fixers,
         stalled=sorted(stalled),
         cleared=sorted(cleared),
         milestones=[m for m in MILESTONES if before < m <= after],
         unreachable=unreachable,
-        burndown=burndown(total, days, started, campaign.due_date, today, progress),
+        burndown=burndown(total, local_days, started, campaign.due_date, today, progress),
     )

@@ -109,14 +109,20 @@ class ClockJobs:
     async def _reminder_dms(self, active: dict[int, Campaign], now: datetime) -> list[Notice]:
         """One DM per person per local day, covering every campaign whose slot is due for them
         in their own time zone; nobody who turned notices off or snoozed, nobody without work."""
+        # A DM slot is 09:00 somewhere on a day near a slot date: no campaign near one, nothing
+        # to ask (not even anyone's time zone).
+        near = {n for n, c in active.items() if slots.dm_slot_near(c.due_date, now, self.schedule)}
+        if not near:
+            return []
         async with self.engine.connect() as conn:
-            work = [w for w in await reminders.open_work(conn, now) if w.campaign_id in active]
+            work = [w for w in await reminders.open_work(conn, now) if w.campaign_id in near]
             people = sorted({w.assignee for w in work})
             quiet = await preferences.muted(conn, people) | await preferences.snoozed(
                 conn, people, now
             )
         due: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         zones: dict[str, str] = {}
+        decided: dict[tuple[int, str], slots.Slot | None] = {}
         for item in work:
             if item.assignee in quiet or item.open + item.in_progress == 0:
                 continue
@@ -126,13 +132,16 @@ class ClockJobs:
                     item.assignee, campaign.timezone
                 )
             zone = zones[item.assignee]
-            slot = slots.dm_reminder(
-                campaign.due_date,
-                zone,
-                now,
-                created_at=campaign.created_at,
-                schedule=self.schedule,
-            )
+            key = (campaign.number, zone)
+            if key not in decided:  # once per campaign and zone, not per person
+                decided[key] = slots.dm_reminder(
+                    campaign.due_date,
+                    zone,
+                    now,
+                    created_at=campaign.created_at,
+                    schedule=self.schedule,
+                )
+            slot = decided[key]
             if slot is None:
                 continue
             day = slot.at.date().isoformat()
@@ -154,9 +163,12 @@ class ClockJobs:
     async def _write(self, told: list[Notice]) -> list[Notice]:
         if not told:
             return []
+        fresh = await self._new(told)  # a run that finds everything written writes nothing
+        if not fresh:
+            return []
         written: list[Notice] = []
         async with write_transaction(self.engine) as conn:
-            for notice in told:
+            for notice in fresh:
                 if await outbox.enqueue(conn, [notice]):
                     written.append(notice)
         if written and self.campaigns.notices_written is not None:

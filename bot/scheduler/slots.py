@@ -138,6 +138,15 @@ def dm_reminder(
     return due_slot(slots, now, since=created_at, window=schedule.reminder_window)
 
 
+def dm_slot_near(due: date, now: datetime, schedule: Schedule = DEFAULT) -> bool:
+    """Whether any reminder DM slot of `due` could be due at `now` in some time zone: a slot
+    date (moved to a Friday at most two days earlier) within a few days of `now`."""
+    today = now.astimezone(UTC).date()
+    offsets = [*schedule.dm_days, *(-OVERDUE_EVERY * w for w in range(1, DM_OVERDUE_WEEKS + 1))]
+    margin = timedelta(days=3) + schedule.reminder_window
+    return any(abs(due - timedelta(days=offset) - today) <= margin for offset in offsets)
+
+
 def digest_week(
     now: datetime, zone: str, *, created_at: datetime, schedule: Schedule = DEFAULT
 ) -> Slot | None:
