@@ -547,8 +547,6 @@ def disagreements(progress: Progress, facts: DigestFacts, floor: FloorCounts) ->
 
 async def measure_digest(world: World, floor: Floor, runs: int) -> list[Figure]:
     service, engine = world.service, world.engine
-    today = NOW.date()  # every campaign runs in UTC
-    del today
     # The digest's week is the seven days before it, for every line (resolved, fixers, cleared).
     week_start = NOW - timedelta(days=7)
     first_day = week_start
