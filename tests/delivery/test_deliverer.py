@@ -26,6 +26,7 @@ from bot.core.notices import NoticeKind, NoticeState
 from bot.core.settings import Settings
 from bot.delivery.deliverer import Deliverer
 from bot.runtime.slack import build_slack_client
+from bot.scheduler.jobs import ClockJobs
 from commands.delivery.messenger import METADATA_EVENT, SlackMessenger
 from store import alerts, outbox, repositories
 from store import campaigns as campaign_store
@@ -340,3 +341,27 @@ async def test_two_deliverer_processes_send_every_notice_exactly_once(world: Wor
     rows = await world.rows()
     assert all(state is NoticeState.SENT for state, _ in rows.values())
     assert NoticeKind.REPORT.value in {key.split(":")[0] for key in rows}
+
+
+async def test_reminders_and_a_digest_due_for_a_campaign_closed_before_the_send_are_dropped(
+    world: World,
+) -> None:
+    """Due at 09:00, closed at 09:01, delivered at 09:02: the channel hears only the close."""
+    number = await world.create()
+    await world.deliverer.run_once()  # the launch card
+    due = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)  # a Monday, 1 day before: due-1 and digest
+    world.clock.now = due
+    jobs = ClockJobs(world.engine, world.service, world.settings, clock=world.clock)
+    written = [*await jobs.reminders(), *await jobs.digest()]
+    assert sorted(n.kind.value for n in written) == ["digest", "reminder"]
+
+    await world.service.close(ADMIN, str(number))
+    await world.deliverer.run_once()
+
+    rows = await world.rows()
+    for notice in written:
+        state, reason = rows[notice.key]
+        assert state is NoticeState.DROPPED and "closed" in str(reason)
+    texts = [str(post["text"]) for post in world.posts()]
+    assert not any("due tomorrow" in t or "Weekly progress" in t for t in texts)
+    assert any("closed campaign" in t for t in texts)
