@@ -241,3 +241,46 @@ async def test_shutdown_lets_acknowledged_work_finish(slack: SlackDriver) -> Non
     posts = [call.args["text"] for call in slack.fake.calls("chat.postMessage")]
     assert any("Progress of campaign #1" in text for text in posts)
     assert slack.fake.hook_calls(url.rsplit("/", 1)[-1])
+
+
+async def test_edit_modal_changes_reminder_settings_and_refuses_bad_ones(
+    slack: SlackDriver,
+) -> None:
+    await create_campaign(slack)
+    await slack.command_opening_modal("edit 1", user=MANAGER)
+    [update] = await slack.fake.wait_for("views.update")
+    view = update.args["view"] | {"id": "VEDIT"}
+    blocks = {block.get("block_id") for block in view["blocks"]}
+    assert {ids.REMINDERS, ids.REMINDER_DAYS, ids.REMINDER_CHANNEL, ids.NUDGE_MIN_AGE} <= blocks
+    base = input_values(**CREATE)
+    base.pop("query")
+
+    def submitted(days: str, severities: str, age: str | None) -> dict[str, Any]:
+        return base | {
+            ids.REMINDERS: {ids.REMINDERS: {"type": "checkboxes", "selected_options": []}},
+            ids.REMINDER_DAYS: {ids.REMINDER_DAYS: {"type": "plain_text_input", "value": days}},
+            ids.NUDGE_SEVERITIES: {
+                ids.NUDGE_SEVERITIES: {"type": "plain_text_input", "value": severities}
+            },
+            ids.NUDGE_MIN_AGE: {ids.NUDGE_MIN_AGE: {"type": "number_input", "value": age}},
+        }
+
+    bad_days = await slack.submit(view, submitted("soon", "", None), user=MANAGER)
+    bad_level = await slack.submit(view, submitted("7,1", "urgent", None), user=MANAGER)
+    good = await slack.submit(view, submitted("5, 1", "critical", "30"), user=MANAGER)
+
+    assert "not a list of days" in bad_days["errors"][ids.REMINDER_DAYS]
+    assert "Unknown severity" in bad_level["errors"][ids.NUDGE_SEVERITIES]
+    assert good == {}
+    await slack.wait(
+        lambda: any(
+            "reminder days" in call.args.get("text", "")
+            for call in slack.fake.calls("chat.postMessage")
+        )
+    )
+    [said] = [
+        c.args["text"]
+        for c in slack.fake.calls("chat.postMessage")
+        if "reminder days" in c.args.get("text", "")
+    ]
+    assert "→ 5,1" in said and "reminders: on → off" in said and "→ critical" in said
