@@ -216,14 +216,14 @@ async def _staged(conn: AsyncConnection, large: bool) -> AsyncIterator[None]:
             await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = {size}")
 
 
-async def _analyze(conn: AsyncConnection, large: bool) -> None:
+async def _analyze(conn: AsyncConnection, large: bool, alert_tables: bool) -> None:
     """PostgreSQL plans joins from statistics: temporary tables have none until analyzed, and a
     table that just grew by 100,000 rows has stale ones (nested loops: a minute, not a second)."""
     if conn.dialect.name != "postgresql":
         return
     if not large:
         return  # a few hundred rows join well without statistics
-    tables = [*_STAGES, a, schema.alert_tags, schema.alert_assignees]
+    tables = [*_STAGES, *((a, schema.alert_tags, schema.alert_assignees) if alert_tables else ())]
     for table in tables:
         await conn.execute(text(f"ANALYZE {table.name}"))
 
@@ -282,8 +282,15 @@ async def upsert_alerts(
     conn: AsyncConnection,
     alerts: Sequence[Alert],
     repository_ids: Mapping[str, int | None] | None = None,
+    *,
+    analyze_alerts: bool = True,
 ) -> UpsertResult:
-    """Insert or update alerts with their tags and assignees; the contract of `upsert_many`."""
+    """Insert or update alerts with their tags and assignees; the contract of `upsert_many`.
+
+    `analyze_alerts=False`: on PostgreSQL a large batch refreshes only its stage tables'
+    statistics, not the alert tables' (a caller writing many batches in a row, such as a streamed
+    import, refreshes those every so often rather than each time: ANALYZE of a big table costs).
+    """
     alerts = _dedupe(alerts)
     if not alerts:
         return UpsertResult()
@@ -295,7 +302,7 @@ async def upsert_alerts(
         await _fill(conn, stage, rows)
         await _fill(conn, stage_tags, tags.rows())
         await _fill(conn, stage_people, people.rows())
-        await _analyze(conn, large)
+        await _analyze(conn, large, analyze_alerts)
         updated = int(await conn.scalar(select(func.count()).select_from(_joined())) or 0)
         if updated:
             existing = select(a.c.id).select_from(_joined())

@@ -1,7 +1,9 @@
 """Reading JSON files and recognizing what they hold: GitHub lists by their fields, SARIF by shape.
 
-A list file is recognized from its first record and then validated whole in pydantic-core, so a
-100 MB export is parsed once; a malformed file raises `ImportFailed` naming the record.
+A list file is recognized from its first record. An alert list is then streamed (`stream_list`):
+decoded one record at a time from a sliding window of the file and validated a chunk at a time, so
+memory stays bounded whatever the file's size. Other lists are validated whole in pydantic-core.
+A malformed file raises `ImportFailed` naming the record, numbered over the whole file.
 """
 
 from __future__ import annotations
@@ -146,6 +148,22 @@ def read_file(path: Path) -> bytes:
     return raw
 
 
+def read_head(path: Path) -> tuple[bytes | None, bool]:
+    """The first `PEEK_BYTES` of a file without a byte-order mark, and whether that is all of it.
+
+    None when the head is only white space: then `read_file` reads the file whole and says why.
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(PEEK_BYTES + 3)
+            whole = not file.read(1)
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return (head if first_byte(head) is not None else None), whole
+
+
 _NOT_SPACE = re.compile(rb"\S")
 
 
@@ -240,3 +258,6 @@ def validate_list_bytes(name: str, raw: bytes) -> tuple[FileKind, list[Any]]:
         if detail.startswith("trailing characters"):
             return validate_list(name, _documents(name, raw))
         raise _json_failure(name, detail) from exc
+
+
+# --- streaming large alert lists ------------------------------------------------------------------

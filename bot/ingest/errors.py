@@ -120,14 +120,17 @@ def more_problems(errors: list[ErrorDetails]) -> str:
     return f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
 
 
-def record_failure(name: str, exc: ValidationError, items: Callable[[], object]) -> ImportFailed:
+def record_failure(
+    name: str, exc: ValidationError, items: Callable[[], object], *, offset: int = 0
+) -> ImportFailed:
+    """`offset`: how many records of the file come before `items` (a streamed chunk)."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = list(first["loc"])
     if loc and isinstance(loc[0], int):
         index = loc[0]
         who = _identify(items(), index)
-        record = f"record [{index}]" + (f" ({who})" if who else "")
+        record = f"record [{offset + index}]" + (f" ({who})" if who else "")
         return ImportFailed(
             f"{name}: {record}: {describe_error(first, loc[1:])}{more_problems(errors)}"
         )

@@ -1,9 +1,14 @@
 """`campaignbot import`: GitHub REST JSON exports and SARIF 2.1.0 logs, recognized by their content.
 
-Two phases. First every file is read, recognized and validated (`parse_files`, or
-`parse_documents` for data already in memory such as the demo organization); then everything is
-written in one transaction (`write`). A malformed file anywhere therefore writes nothing, and its
-error names the file, the record and the problem in words a person can act on.
+Two phases. First every file is recognized, and all but alert lists are read and validated
+(`plan_files`; `parse_files` reads alert lists too, `parse_documents` takes data already in memory
+such as the demo organization). Then everything is written in one transaction (`write`): alert
+lists, the large files, are streamed there, read and validated `CHUNK_RECORDS` at a time in a
+thread and upserted chunk by chunk, so a 100 MB export never sits in memory whole. A malformed
+record anywhere raises `ImportFailed` inside that transaction, which rolls back: nothing is written,
+and the error names the file, the record and the problem in words a person can act on. Later records
+win across chunks as within one: a later chunk's upsert overwrites the row, and the report counts
+each alert once.
 
 Recognized content (each as the API returns it, a `gh api --paginate` concatenation of pages, or a
 `--slurp` list of pages):
@@ -23,7 +28,8 @@ and the wording of failures is `errors`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +46,7 @@ from bot.ingest.documents import (
     is_sarif,
     load,
     read_file,
+    read_head,
     unrecognized,
     validate_list,
     validate_list_bytes,
@@ -47,6 +54,7 @@ from bot.ingest.documents import (
 from bot.ingest.errors import ImportFailed
 from bot.ingest.report import FileSummary, ImportReport
 from bot.ingest.sarif import parse_sarif
+from bot.ingest.stream import peek_list, stream_list
 from store import alerts as alert_store
 from store import bulk, fingerprints
 from store import repositories as repository_store
@@ -144,6 +152,46 @@ def parse_files(
     return batch
 
 
+@dataclass
+class Stream:
+    """An alert list file to be read, validated and written a chunk at a time."""
+
+    path: Path
+    kind: FileKind
+    slurp: bool
+    summary: FileSummary
+
+
+STREAMED = (FileKind.CODE_ALERTS, FileKind.SECRET_ALERTS)
+
+
+def plan_files(
+    paths: Sequence[Path], *, sarif_repository: str | None = None, now: datetime | None = None
+) -> tuple[Batch, list[Stream]]:
+    """Like `parse_files`, but alert lists are only recognized here and streamed by `write`.
+
+    Repository lists, custom property values and SARIF logs are read whole into the batch.
+    """
+    _check_repository_argument(sarif_repository)
+    batch = Batch()
+    streams: list[Stream] = []
+    moment = now or system_clock()
+    with bulk.no_gc():
+        for given in paths:
+            path = Path(given)
+            head, whole = read_head(path)
+            if head is not None and first_byte(head) == b"[":
+                kind, slurp = peek_list(str(path), head, whole=whole)
+                if kind in STREAMED:
+                    assert kind is not None
+                    summary = FileSummary(path=str(path), kind=kind, records=0)
+                    batch.files.append(summary)
+                    streams.append(Stream(path, kind, slurp, summary))
+                    continue
+            _parse_file(batch, path, sarif_repository, moment)
+    return batch, streams
+
+
 def parse_documents(
     documents: Iterable[tuple[str, object]],
     *,
@@ -188,8 +236,91 @@ async def _number_sarif(conn: AsyncConnection, sarif: Iterable[Alert]) -> list[A
     return numbered
 
 
-async def write(conn: AsyncConnection, batch: Batch) -> ImportReport:
-    """Write a parsed batch on the caller's connection (one transaction: all or nothing)."""
+Chunk = tuple[list[Alert], dict[str, int | None]]
+
+
+class _Alerts:
+    """GitHub-numbered alerts written so far, a chunk at a time, counted as one batch would be.
+
+    A later chunk overwrites an alert an earlier one wrote (later records win); the upsert counts
+    that as an update, so it is taken off: each alert is counted once, as new or updated by what
+    the database held before the import.
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.seen: set[AlertKey] = set()
+        self.analyzed_at: int | None = None
+
+    def _analyze(self) -> bool:
+        """Refresh the alert tables' statistics (PostgreSQL) at the first chunk, then each time
+        this import has doubled what it had written when they were last refreshed."""
+        written = len(self.seen)
+        if self.analyzed_at is None or written >= 2 * max(self.analyzed_at, bulk.ANALYZE_FROM):
+            self.analyzed_at = written
+            return True
+        return False
+
+    async def write(
+        self, conn: AsyncConnection, alerts: list[Alert], github_ids: dict[str, int | None]
+    ) -> None:
+        result = await bulk.upsert_alerts(conn, alerts, github_ids, analyze_alerts=self._analyze())
+        again = 0
+        for key, kind in {_key(alert): alert.kind for alert in alerts}.items():
+            if key in self.seen:
+                again += 1
+                continue
+            self.seen.add(key)
+            if kind is AlertKind.CODE:
+                self.report.code += 1
+            else:
+                self.report.secret += 1
+        self.report.inserted += result.inserted
+        self.report.updated += result.updated - again
+
+
+def _key(alert: Alert) -> AlertKey:
+    return (alert.repository.lower(), alert.kind.value, alert.number)
+
+
+def _chunks(stream: Stream) -> Generator[Chunk, None, None]:
+    records = 0
+    for items in stream_list(str(stream.path), stream.path, stream.kind, slurp=stream.slurp):
+        records += len(items)
+        part = Batch()
+        part.add_alerts(items)
+        yield list(part.alerts.values()), part.github_ids
+    stream.summary.records = records
+
+
+def _next_chunk(chunks: Generator[Chunk, None, None]) -> Chunk | None:
+    with bulk.no_gc():
+        return next(chunks, None)
+
+
+async def _write_stream(conn: AsyncConnection, stream: Stream, alerts: _Alerts) -> None:
+    """Read and validate the next chunk in a thread while the database writes this one."""
+    chunks = _chunks(stream)
+    pending = asyncio.ensure_future(asyncio.to_thread(_next_chunk, chunks))
+    try:
+        while (chunk := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(_next_chunk, chunks))
+            await alerts.write(conn, *chunk)
+    finally:
+        if not pending.done():
+            # The write failed: let the thread finish its chunk, then close the file.
+            await asyncio.wait([pending])
+        if pending.done() and not pending.cancelled():
+            pending.exception()  # retrieved: the write's failure is the one raised
+        with contextlib.suppress(ValueError):  # still running in its thread after a cancel
+            chunks.close()
+
+
+async def write(
+    conn: AsyncConnection, batch: Batch, streams: Sequence[Stream] = ()
+) -> ImportReport:
+    """Write a parsed batch, and stream alert list files, on the caller's connection (one
+    transaction: all or nothing; a bad record in a stream raises `ImportFailed` mid-write)."""
     report = ImportReport(files=list(batch.files))
     if batch.repositories:
         await repository_store.upsert_many(conn, list(batch.repositories.values()))
@@ -197,15 +328,17 @@ async def write(conn: AsyncConnection, batch: Batch) -> ImportReport:
     if batch.properties:
         await repository_store.set_properties(conn, batch.properties)
         report.properties = len(batch.properties)
-    alerts = list(batch.alerts.values())
-    result = await bulk.upsert_alerts(conn, alerts, batch.github_ids)
+    alerts = _Alerts(report)
+    if batch.alerts:
+        await alerts.write(conn, list(batch.alerts.values()), batch.github_ids)
+    for stream in streams:
+        await _write_stream(conn, stream, alerts)
     # After the GitHub-numbered alerts, so new SARIF numbers follow theirs.
     sarif = await _number_sarif(conn, batch.sarif.values())
-    result += await bulk.upsert_alerts(conn, sarif)
-    report.inserted, report.updated = result.inserted, result.updated
-    every = [*alerts, *sarif]
-    report.code = sum(1 for alert in every if alert.kind is AlertKind.CODE)
-    report.secret = len(every) - report.code
+    result = await bulk.upsert_alerts(conn, sarif)
+    report.inserted += result.inserted
+    report.updated += result.updated
+    report.code += len(sarif)
     return report
 
 
@@ -221,6 +354,11 @@ async def import_files(
     `sarif_repository` (OWNER/REPO) names the repository of SARIF logs, overriding their
     `versionControlProvenance`; `now` dates SARIF results whose log records no run time.
     """
-    batch = await asyncio.to_thread(parse_files, paths, sarif_repository=sarif_repository, now=now)
-    async with engine.begin() as conn:
-        return await write(conn, batch)
+    batch, streams = await asyncio.to_thread(
+        plan_files, paths, sarif_repository=sarif_repository, now=now
+    )
+    # The cyclic collector stays paused while streaming (see `bulk.no_gc`): re-enabled between
+    # chunks, each of its full passes over the live objects cost more than the chunk's upsert.
+    with bulk.no_gc():
+        async with engine.begin() as conn:
+            return await write(conn, batch, streams)
