@@ -79,17 +79,6 @@ async def add_or_remove(
         await set_writer(conn, repository_id, login, permission)
 
 
-async def known_for(conn: AsyncConnection, repository_id: int) -> bool:
-    """Whether the sync ever stored writers for this repository (an empty list is not a no)."""
-    found = await conn.scalar(select(w.c.login).where(w.c.repository_id == repository_id).limit(1))
-    return found is not None
-
-
-async def writable_repository_ids(conn: AsyncConnection, login: str) -> list[int]:
-    rows = await conn.scalars(select(w.c.repository_id).where(w.c.login == login.lower()))
-    return sorted(rows)
-
-
 async def launch_audience(conn: AsyncConnection, campaign_id: int) -> list[Writer]:
     """Every writer of every repository in the campaign, with the Slack user linked to the login
     (None when there is none) and the campaign's open alerts in that repository."""

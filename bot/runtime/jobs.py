@@ -39,7 +39,6 @@ LEASE = timedelta(minutes=10)
 class JobRunner:
     services: Services
     owner: str = field(default_factory=lambda: f"jobs-{uuid.uuid4().hex[:12]}")
-    durations: dict[str, float] = field(default_factory=dict)
     running: set[asyncio.Task[Any]] = field(default_factory=set)
     """Scheduled runs in progress, so a shutdown lets them finish."""
     stopping: bool = False
@@ -57,9 +56,8 @@ class JobRunner:
             JOB_RUNS.labels(name, "failed").inc()
             JOB_SECONDS.labels(name, "failed").observe(time.perf_counter() - started)
             raise
-        self.durations[name] = time.perf_counter() - started
         JOB_RUNS.labels(name, "ok").inc()
-        JOB_SECONDS.labels(name, "ok").observe(self.durations[name])
+        JOB_SECONDS.labels(name, "ok").observe(time.perf_counter() - started)
         note = str(result.pop("note", "") or "")
         if not dry_run:
             outcome = f"sent {len(result['sent'])}, not sent {len(result['skipped'])}{note}"

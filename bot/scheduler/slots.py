@@ -173,7 +173,3 @@ def schedule_from(settings: Settings) -> Schedule:
         reminder_window=timedelta(hours=settings.reminder_catch_up_hours),
         digest_window=timedelta(hours=settings.digest_catch_up_hours),
     )
-
-
-def local_day(now: datetime, zone: str) -> date:
-    return now.astimezone(ZoneInfo(zone)).date()

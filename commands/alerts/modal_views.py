@@ -7,7 +7,7 @@ modal is about rides in private_metadata as `AlertMeta`.
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from slack_sdk.models.blocks import InputBlock, UrlInputElement, UserSelectElement
+from slack_sdk.models.blocks import Block, InputBlock, UrlInputElement, UserSelectElement
 from slack_sdk.models.views import View
 
 from commands.shared import ids
@@ -30,50 +30,53 @@ class AlertMeta(BaseModel):
     channel: str | None = None
 
 
-def assign_modal(meta: AlertMeta) -> BlockDict:
-    """Pick who fixes the alert (managers); GitHub checks their write access on submit."""
-    reference = user_text(shorten(meta.alert, REPOSITORY_SHOWN + 30), REPOSITORY_SHOWN + 30)
+def _reference(meta: AlertMeta) -> str:
+    return user_text(shorten(meta.alert, REPOSITORY_SHOWN + 30), REPOSITORY_SHOWN + 30)
+
+
+def _alert_modal(
+    meta: AlertMeta, callback_id: str, title: str, submit: str, blocks: list[Block]
+) -> BlockDict:
     return View(
         type="modal",
-        callback_id=ids.ASSIGN_MODAL,
-        title=plain("Assign alert"),
-        submit=plain("Assign"),
+        callback_id=callback_id,
+        title=plain(title),
+        submit=plain(submit),
         close=plain("Cancel"),
         private_metadata=meta.model_dump_json(),
-        blocks=[
-            section(f"Who should fix *{reference}* (campaign #{meta.campaign})?"),
-            InputBlock(
-                block_id=ids.ASSIGNEE,
-                label=plain("Assignee"),
-                element=UserSelectElement(
-                    action_id=ids.ASSIGNEE, placeholder=plain("Choose a person")
-                ),
-            ),
+        blocks=blocks,
+    ).to_dict()
+
+
+def assign_modal(meta: AlertMeta) -> BlockDict:
+    """Pick who fixes the alert (managers); GitHub checks their write access on submit."""
+    picker = UserSelectElement(action_id=ids.ASSIGNEE, placeholder=plain("Choose a person"))
+    return _alert_modal(
+        meta,
+        ids.ASSIGN_MODAL,
+        "Assign alert",
+        "Assign",
+        [
+            section(f"Who should fix *{_reference(meta)}* (campaign #{meta.campaign})?"),
+            InputBlock(block_id=ids.ASSIGNEE, label=plain("Assignee"), element=picker),
             context("They need write access to the repository; GitHub has the last word."),
         ],
-    ).to_dict()
+    )
 
 
 def link_pr_modal(meta: AlertMeta, *, no_github: bool = False) -> BlockDict:
     """Paste the pull request that fixes the alert; it puts the alert in progress."""
-    reference = user_text(shorten(meta.alert, REPOSITORY_SHOWN + 30), REPOSITORY_SHOWN + 30)
     lead = "GitHub is not connected, so no branch can be made from here. " if no_github else ""
-    return View(
-        type="modal",
-        callback_id=ids.LINK_PR_MODAL,
-        title=plain("Link a pull request"),
-        submit=plain("Link"),
-        close=plain("Cancel"),
-        private_metadata=meta.model_dump_json(),
-        blocks=[
-            section(f"{lead}Which pull request fixes *{reference}*?"),
-            InputBlock(
-                block_id=ids.PULL_REQUEST,
-                label=plain("Pull request URL"),
-                element=UrlInputElement(
-                    action_id=ids.PULL_REQUEST,
-                    placeholder=plain("https://github.com/OWNER/REPO/pull/123"),
-                ),
-            ),
+    url = UrlInputElement(
+        action_id=ids.PULL_REQUEST, placeholder=plain("https://github.com/OWNER/REPO/pull/123")
+    )
+    return _alert_modal(
+        meta,
+        ids.LINK_PR_MODAL,
+        "Link a pull request",
+        "Link",
+        [
+            section(f"{lead}Which pull request fixes *{_reference(meta)}*?"),
+            InputBlock(block_id=ids.PULL_REQUEST, label=plain("Pull request URL"), element=url),
         ],
-    ).to_dict()
+    )

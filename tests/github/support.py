@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.github.auth import TokenAuth
 from bot.github.client import GitHubClient
 from bot.github.http import Page
+from store import schema
 from tests.fakes.github import FakeGitHub
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -80,3 +83,20 @@ def campaign_body(fake: FakeGitHub) -> dict[str, Any]:
             {"repository_id": fake.repos["acme/api"]["id"], "alert_numbers": [1, 2]}
         ],
     }
+
+
+def collaborators(repo: str) -> str:
+    return f"/repos/acme/{repo}/collaborators"
+
+
+async def stored_writers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
+    """Repository full name → {login: permission}, as the store holds them."""
+    w, r = schema.repository_writers, schema.repositories
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(r.c.full_name, w.c.login, w.c.permission).join(r, r.c.id == w.c.repository_id)
+        )
+        found: dict[str, dict[str, str]] = {}
+        for full_name, login, perm in rows:
+            found.setdefault(full_name, {})[login] = perm
+    return found

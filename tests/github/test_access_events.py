@@ -11,33 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.github.access import WritersRefresher
 from bot.github.client import GitHubClient
 from bot.github.events import EventProcessor, Result
 from bot.github.sync import sync
-from store import schema
 from tests.fakes.github import FakeGitHub, Fault
-from tests.github.support import FakeTime
-
-
-def collaborators(repo: str) -> str:
-    return f"/repos/acme/{repo}/collaborators"
-
-
-async def stored_writers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
-    """Repository full name → {login: permission}, as the store holds them."""
-    w, r = schema.repository_writers, schema.repositories
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(r.c.full_name, w.c.login, w.c.permission).join(r, r.c.id == w.c.repository_id)
-        )
-        found: dict[str, dict[str, str]] = {}
-        for full_name, login, perm in rows:
-            found.setdefault(full_name, {})[login] = perm
-    return found
+from tests.github.support import FakeTime, collaborators, stored_writers
 
 
 def github_writers(fake: FakeGitHub, repo: str) -> set[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot
@@ -26,10 +26,10 @@ from bot.core.settings import Settings
 from bot.github.client import GitHubClient
 from bot.github.gate import GitHubGate
 from bot.github.sync import sync
-from store import identities, schema
+from store import identities
 from tests.fakes.github import FakeGitHub, Fault
 from tests.fakes.github_docs import iso
-from tests.github.support import FakeTime
+from tests.github.support import FakeTime, collaborators, stored_writers
 
 BOT_PACKAGE = Path(bot.__file__).parent
 """Tasks running code from the `bot/` package are the app's."""
@@ -51,25 +51,8 @@ async def fail_fast_when_locked(engine: AsyncEngine) -> None:
         cursor.close()
 
 
-def collaborators(repo: str) -> str:
-    return f"/repos/acme/{repo}/collaborators"
-
-
 def permission(repo: str, login: str) -> str:
     return f"/repos/acme/{repo}/collaborators/{login}/permission"
-
-
-async def stored_writers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
-    """Repository full name → {login: permission}, as the store holds them."""
-    w, r = schema.repository_writers, schema.repositories
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(r.c.full_name, w.c.login, w.c.permission).join(r, r.c.id == w.c.repository_id)
-        )
-        found: dict[str, dict[str, str]] = {}
-        for full_name, login, perm in rows:
-            found.setdefault(full_name, {})[login] = perm
-    return found
 
 
 def organization(fake: FakeGitHub) -> None:
