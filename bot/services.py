@@ -17,6 +17,11 @@ from bot.core.settings import Settings
 from bot.core.tasks import TaskTracker
 from bot.delivery.deliverer import Deliverer
 from bot.github.client import GitHubClient
+from bot.playbooks.checklist import ChecklistService
+from bot.playbooks.escalation import EscalationService
+from bot.playbooks.exceptions import ExceptionService
+from bot.playbooks.guides import GuideBook
+from bot.playbooks.review import ReviewService
 from bot.scheduler.jobs import ClockJobs
 
 
@@ -33,4 +38,10 @@ class Services:
     """None where no Slack token is configured: notices then wait in the outbox."""
     github: GitHubClient | None = None
     """None where GitHub is not connected."""
+    review: ReviewService | None = None
+    guides: GuideBook = field(default_factory=GuideBook)
+    checklists: ChecklistService | None = None
+    exceptions: ExceptionService | None = None
+    escalations: EscalationService | None = None
+    """The playbooks (bot.playbooks); always built by the container."""
     tasks: TaskTracker = field(default_factory=TaskTracker)

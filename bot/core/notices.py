@@ -37,13 +37,17 @@ class NoticeKind(StrEnum):
     """One person's reminder for the day, covering every campaign due for them (`dm:U1:DATE`)."""
     DIGEST = "digest"
     """The weekly progress post in the campaign's channel (`digest:12:C0SEC:2026-W49`)."""
+    ESCALATION = "escalation"
+    """An alert (or a stalled repository) raised to the people a rule names, once per rule."""
+    EXCEPTION = "exception"
+    """An exception asked for, decided, about to expire or expired (`payload["event"]`)."""
 
 
 LAUNCH_FAMILY = frozenset({NoticeKind.LAUNCH, NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED})
 """Notices about a campaign starting: dropped when it is closed before they are sent."""
 WITH_DIGEST = frozenset({NoticeKind.DIGEST, NoticeKind.REPORT})
 """Notices that carry the week's digest and its burndown chart."""
-ACTIVE_ONLY = LAUNCH_FAMILY | {NoticeKind.REMINDER, NoticeKind.DIGEST}
+ACTIVE_ONLY = LAUNCH_FAMILY | {NoticeKind.REMINDER, NoticeKind.DIGEST, NoticeKind.ESCALATION}
 """Notices that only make sense while the campaign is active: dropped once it is closed."""
 LISTED_REPOSITORIES = 15
 """Repositories named in one launch DM; the rest are counted."""

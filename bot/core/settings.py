@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: int = Field(default=300, ge=5, le=3600)
     """How often `campaignbot run` asks each clock job what is due."""
 
+    playbook_guides_dir: Path | None = None
+    """A folder of remediation guides (TOML) that replace or add to the built-in ones."""
+    escalation_rules: Path | None = None
+    """A TOML file of escalation rules and experts; without it, only the built-in rule applies."""
+    escalation_channel: str | None = None
+    """Where the built-in rule (an active, publicly leaked secret) escalates at once."""
+    exception_max_days: int = Field(default=180, ge=1, le=3650)
+    """The longest an exception may last before its alert is reopened."""
+    exception_warn_days: int = Field(default=7, ge=0, le=90)
+    """Days before an exception expires that its requester and the manager are warned."""
+
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces by default
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

@@ -39,7 +39,9 @@ from store import outbox
 
 log = logging.getLogger(__name__)
 
-WITHOUT_PROGRESS = frozenset({NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED})
+WITHOUT_PROGRESS = frozenset(
+    {NoticeKind.LAUNCH_DM, NoticeKind.UNLINKED, NoticeKind.ESCALATION, NoticeKind.EXCEPTION}
+)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8

@@ -338,6 +338,29 @@ class GitHubClient:
         response = await self.request("PATCH", path, json_body={"assignee": login})
         return as_dict(response.data)
 
+    async def set_code_scanning_state(
+        self, full_name: str, number: int, state: str, reason: str | None, comment: str | None
+    ) -> dict[str, Any]:
+        """Dismiss a code-scanning alert (`reason`: GitHub's `dismissed_reason`) or reopen it."""
+        path = f"/repos/{repo_path(full_name)}/code-scanning/alerts/{int(number)}"
+        body: dict[str, Any] = {"state": state}
+        if state == "dismissed":
+            body.update(dismissed_reason=reason, dismissed_comment=(comment or "")[:280])
+        response = await self.request("PATCH", path, json_body=body)
+        return as_dict(response.data)
+
+    async def set_secret_scanning_state(
+        self, full_name: str, number: int, state: str, resolution: str | None, comment: str | None
+    ) -> dict[str, Any]:
+        """Resolve a secret-scanning alert (`resolution`: `revoked`, `false_positive`, …) or
+        reopen it."""
+        path = f"/repos/{repo_path(full_name)}/secret-scanning/alerts/{int(number)}"
+        body: dict[str, Any] = {"state": state}
+        if state == "resolved":
+            body.update(resolution=resolution, resolution_comment=(comment or "")[:270])
+        response = await self.request("PATCH", path, json_body=body)
+        return as_dict(response.data)
+
     async def collaborator_permission(self, full_name: str, login: str) -> str:
         """The user's role on the repository: admin, maintain, write, triage, read or none.
 

@@ -17,9 +17,16 @@ from bot.campaigns.service import CampaignService
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings
 from bot.delivery.deliverer import Deliverer
+from bot.github.alert_states import GitHubAlertStates
 from bot.github.client import GitHubClient
 from bot.github.gate import GitHubGate
 from bot.github.publish import GitHubPublisher
+from bot.playbooks.checklist import ChecklistService
+from bot.playbooks.escalation import EscalationService
+from bot.playbooks.exceptions import ExceptionService
+from bot.playbooks.guides import GuideBook
+from bot.playbooks.ports import AlertStates, LocalAlertStates
+from bot.playbooks.review import ReviewService
 from bot.scheduler.jobs import ClockJobs
 from bot.services import Services
 from commands.delivery.messenger import SlackMessenger
@@ -59,6 +66,7 @@ def build_services(
         messenger = SlackMessenger(slack, refresh_home=home.publish)
         deliverer = Deliverer(engine, messenger, campaigns, clock=clock)
         campaigns.notices_written = deliverer.wake
+    states: AlertStates = GitHubAlertStates(github) if github is not None else LocalAlertStates()
     zones = directory if isinstance(directory, SlackDirectory) else None
     return Services(
         settings=settings,
@@ -69,4 +77,9 @@ def build_services(
         clock_jobs=ClockJobs(engine, campaigns, settings, zones, clock),
         deliverer=deliverer,
         github=github,
+        review=ReviewService(engine),
+        guides=GuideBook.load(settings.playbook_guides_dir),
+        checklists=ChecklistService(campaigns, states),
+        exceptions=ExceptionService(campaigns, states),
+        escalations=EscalationService(campaigns, settings),
     )

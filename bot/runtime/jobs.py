@@ -29,7 +29,7 @@ from store import jobs as job_store
 
 log = logging.getLogger(__name__)
 
-JOBS = ("reminders", "digest", "sync", "deliver")
+JOBS = ("reminders", "digest", "sync", "deliver", "escalations", "exceptions")
 FIRST_RUN_DELAY = {"sync": timedelta(minutes=1)}
 LEASE = timedelta(minutes=10)
 """How long a replica holds a job while it runs (a crashed one frees it after this)."""
@@ -78,6 +78,10 @@ class JobRunner:
             written = await jobs.digest(now, write=not dry_run)
         elif name == "sync":
             note = await self._sync(dry_run)
+        elif name == "escalations" and self.services.escalations is not None:
+            written = await self.services.escalations.run(now, write=not dry_run)
+        elif name == "exceptions" and self.services.exceptions is not None:
+            written = await self.services.exceptions.run(now, write=not dry_run)
         if dry_run:
             return {"job": name, "at": now.isoformat(), "sent": _listed(written), "skipped": []}
         if not deliver:

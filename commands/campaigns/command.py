@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,16 +35,25 @@ from commands.shared.context import SlackContext, listener
 
 DEFAULT_DUE = timedelta(days=30)
 
+AreaHandler = Callable[[Services, SlackContext, Command], Awaitable[None]]
+"""A subcommand another area answers (it may import this package; this one never imports it)."""
+
 
 class CampaignCommands:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, areas: dict[str, AreaHandler] | None = None) -> None:
         self.services = services
         self.campaigns = services.campaigns
+        self.areas = areas or {}
+        """Subcommands answered by other areas (the playbooks' `review`, `guide`), by handler."""
 
     async def handle(self, ctx: SlackContext) -> None:
         """Route one `/campaign …` to its subcommand."""
         command = parse_command(str(ctx.body.get("text", "")))
-        route = getattr(self, SUBCOMMANDS[command.name].handler)
+        handler = SUBCOMMANDS[command.name].handler
+        if handler in self.areas:
+            await self.areas[handler](self.services, ctx, command)
+            return
+        route = getattr(self, handler)
         await route(ctx, command)
 
     async def help(self, ctx: SlackContext, command: Command) -> None:
@@ -228,5 +238,8 @@ class CampaignCommands:
         await ctx.tell(f"Posting the progress of #{campaign.id} in <#{channel}>.")
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    app.command(ids.COMMAND)(listener(CampaignCommands(services).handle, services.tasks))
+def register(
+    app: AsyncApp, services: Services, areas: dict[str, AreaHandler] | None = None
+) -> None:
+    handle = CampaignCommands(services, areas).handle
+    app.command(ids.COMMAND)(listener(handle, services.tasks))

@@ -38,6 +38,8 @@ class Command(BaseModel):
     alert: str | None = None
     user: str | None = None
     login: str | None = None
+    topic: str | None = None
+    """`review secrets|code`: the kind; `guide TYPE`: the secret type, provider or CWE asked for."""
 
 
 def split_words(text: str) -> list[str]:
@@ -128,6 +130,24 @@ def _parse_preview(rest: str) -> Command:
     if not rest:
         raise CampaignError(usage("preview"))
     return Command(name="preview", query=rest)
+
+
+def _parse_review(rest: str) -> Command:
+    scope = rest.strip().lower()
+    if scope in ("", "all"):
+        return Command(name="review")
+    if scope in ("secrets", "secret", "code"):
+        return Command(name="review", topic="secret" if scope.startswith("secret") else "code")
+    raise CampaignError(f"Unknown review “{rest}”. {usage('review')}")
+
+
+def _parse_guide(rest: str) -> Command:
+    topic = rest.strip()
+    if not topic:
+        raise CampaignError(f"Name a secret type, provider or CWE. {usage('guide')}")
+    if len(topic) > 200:
+        raise CampaignError(f"“{topic[:40]}…” is too long for a guide name. {usage('guide')}")
+    return Command(name="guide", topic=topic)
 
 
 def _takes_nothing(name: str) -> Callable[[str], Command]:
@@ -327,6 +347,20 @@ SUBCOMMANDS: dict[str, Subcommand] = _table(
     ),
     Subcommand(
         "preview", "/campaign preview QUERY", "what a filter selects", _parse_preview, "preview"
+    ),
+    Subcommand(
+        "review",
+        "/campaign review [secrets | code]",
+        "the urgent slices of the open alerts, each one click from a campaign",
+        _parse_review,
+        "review",
+    ),
+    Subcommand(
+        "guide",
+        "/campaign guide TYPE",
+        "how to remediate a secret type, provider or CWE",
+        _parse_guide,
+        "guide",
     ),
     Subcommand("help", "/campaign help", "this list", _takes_nothing("help"), "help"),
 )

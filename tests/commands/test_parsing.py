@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.core.errors import CampaignError
 from bot.core.models import AlertStatus
+from commands import AREA_SUBCOMMANDS
 from commands.alerts.views import AlertPage
 from commands.campaigns.command import CampaignCommands
 from commands.campaigns.modal_views import CampaignMeta, CreateModalMeta
@@ -21,7 +22,8 @@ from commands.campaigns.views import help_blocks
 
 def test_every_subcommand_routes_to_a_handler_and_has_help() -> None:
     for row in SUBCOMMANDS.values():
-        assert callable(getattr(CampaignCommands, row.handler)), row.name
+        routed = AREA_SUBCOMMANDS.get(row.handler) or getattr(CampaignCommands, row.handler)
+        assert callable(routed), row.name
         assert row.usage.startswith(f"/campaign {row.name}") and row.summary
 
 
