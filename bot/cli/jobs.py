@@ -122,6 +122,8 @@ SCHEDULES = {
     "digest": "every {every} s inside campaignbot run (Monday 09:00 slots)",
     "sync": "hourly inside campaignbot run, when GitHub is connected",
     "deliver": "continuous inside campaignbot run",
+    "escalations": "every {every} s inside campaignbot run (rules in ESCALATION_RULES)",
+    "exceptions": "every {every} s inside campaignbot run (expiry warnings and reopening)",
 }
 
 

@@ -165,7 +165,9 @@ def start_scheduler(runner: JobRunner, interval_seconds: int) -> AsyncIOSchedule
     continuously; sync runs hourly). Coalesced, one instance at a time: a slow run never piles
     up behind itself."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    every: dict[str, int] = {"reminders": interval_seconds, "digest": interval_seconds}
+    every: dict[str, int] = {
+        name: interval_seconds for name in ("reminders", "digest", "escalations", "exceptions")
+    }
     if runner.services.github is not None:
         every["sync"] = max(3600, interval_seconds)
     for name, seconds in every.items():
