@@ -184,3 +184,27 @@ async def set_states(
     ]
     for part in chunks(rows):
         await conn.execute(stmt, list(part))
+
+
+async def set_closure(
+    conn: AsyncConnection,
+    alert: Alert,
+    state: str,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    """Close (`dismissed` with a code alert's reason, `resolved` with a secret's resolution) or
+    reopen (`open`) one alert, as GitHub did at `at`."""
+    closing = state != "open"
+    reason_column = "dismissed_reason" if alert.kind is AlertKind.CODE else "resolution"
+    await conn.execute(
+        update(a)
+        .where(a.c.id == alert.id)
+        .values(
+            state=state,
+            is_open=not closing,
+            closed_at=at if closing else None,
+            updated_at=at,
+            **{reason_column: reason if closing else None},
+        )
+    )

@@ -29,7 +29,8 @@ from bot.core.models import (
     RepositoryProgress,
     StatusCounts,
 )
-from store import fix_links, schema
+from bot.core.playbooks import AlertException
+from store import checklists, exceptions, fix_links, schema
 from store.alerts import select_alerts, with_children
 from store.times import utc
 from store.upsert import chunks, insert_ignore
@@ -299,7 +300,10 @@ async def campaign_alerts(
     )
     rows = (await conn.execute(stmt)).mappings().all()
     alerts = await with_children(conn, rows)
-    fixes = await fix_links.latest_for(conn, [alert.id for alert in alerts if alert.id])
+    alert_ids = [alert.id for alert in alerts if alert.id]
+    fixes = await fix_links.latest_for(conn, alert_ids)
+    ticks = await checklists.ticked_for(conn, alert_ids)
+    excepted = await exceptions.open_for_alerts(conn, alert_ids)
     page = [
         CampaignAlert(
             campaign_id=campaign_id,
@@ -307,6 +311,9 @@ async def campaign_alerts(
             status=AlertStatus(row["campaign_status"]),
             assignee=row["assignee"],
             fix=fixes.get(alert.id or 0),
+            checklist=ticks.get(alert.id or 0, []),
+            exception=_exception_state(excepted, alert.id or 0),
+            exception_until=_exception_until(excepted, alert.id or 0),
         )
         for alert, row in zip(alerts, rows, strict=True)
     ]
@@ -425,3 +432,11 @@ async def has_assignment(conn: AsyncConnection, campaign_id: int, assignee: str)
         .limit(1)
     )
     return found is not None
+
+
+def _exception_state(found: Mapping[int, AlertException], alert_id: int) -> str | None:
+    return found[alert_id].state.value if alert_id in found else None
+
+
+def _exception_until(found: Mapping[int, AlertException], alert_id: int) -> date | None:
+    return found[alert_id].expires_on if alert_id in found else None

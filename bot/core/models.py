@@ -186,6 +186,11 @@ class CampaignAlert(_Model):
     assignee: str | None = None
     fix: FixLink | None = None
     """The branch or pull request that made it in progress, if any."""
+    checklist: list[str] = Field(default_factory=list)
+    """A secret's checklist steps ticked so far (bot.core.playbooks.ChecklistStep values)."""
+    exception: str | None = None
+    """`pending` or `approved` when an exception is asked for or granted."""
+    exception_until: date | None = None
 
 
 class Assignment(_Model):

@@ -245,3 +245,23 @@ def reminder_dm(user: str, day: str, campaigns: list[dict[str, Any]], now: datet
         payload={"campaigns": campaigns, "day": day},
         created_at=now,
     )
+
+
+def exception_notice(
+    campaign_id: int,
+    target: str,
+    exception_id: int,
+    event: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Notice:
+    """An exception `requested` (to the manager), `approved` / `rejected` (to the requester),
+    `expiring` or `expired` (to both): one message per exception, event and person."""
+    return Notice(
+        key=delivery_key(NoticeKind.EXCEPTION, campaign_id, target, f"x{exception_id}-{event}"),
+        kind=NoticeKind.EXCEPTION,
+        campaign_id=campaign_id,
+        target=target,
+        payload={"event": event, "exception": exception_id, **payload},
+        created_at=now,
+    )

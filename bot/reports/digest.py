@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.models import Campaign, Progress
-from store import reports
+from bot.core.models import AlertKind, Campaign, Progress
+from store import checklists, exceptions, reports
 
 STALLED_DAYS = 14
 """A repository with open alerts and no close or fix link for this long is a blocker."""
@@ -41,6 +41,10 @@ class DigestFacts(BaseModel):
     """Percent milestones crossed this week."""
     unreachable: list[str] = []
     """Repositories with open alerts and no writer linked to Slack: a blocker nobody hears."""
+    pending_exceptions: list[str] = []
+    """Alerts waiting on the manager's decision about an exception: a blocker."""
+    checklist: dict[str, int] = {}
+    """Open secret alerts with each checklist step ticked (secret campaigns)."""
     burndown: Burndown
 
     @property
@@ -82,6 +86,12 @@ async def digest_facts(
         fixers = await reports.top_fixers(conn, campaign.number, since)
         activity = await reports.repository_activity(conn, campaign.number)
         unreachable = await reports.repositories_without_linked_writer(conn, campaign.number)
+        waiting = await exceptions.pending_for_campaign(conn, campaign.number)
+        steps = (
+            await checklists.step_counts(conn, campaign.number)
+            if campaign.kind is AlertKind.SECRET
+            else {}
+        )
     closed_this_week = sum(1 for moment in moments if moment >= since)
     total = progress.counts.total
     before = total and 100 * (len(moments) - closed_this_week) // total
@@ -107,5 +117,7 @@ async def digest_facts(
         cleared=sorted(cleared),
         milestones=[m for m in MILESTONES if before < m <= after],
         unreachable=unreachable,
+        pending_exceptions=[item.alert_reference for item in waiting],
+        checklist=steps,
         burndown=burndown(total, local_days, started, campaign.due_date, today, progress),
     )

@@ -79,7 +79,7 @@ def build_services(
         github=github,
         review=ReviewService(engine),
         guides=GuideBook.load(settings.playbook_guides_dir),
-        checklists=ChecklistService(campaigns, states),
-        exceptions=ExceptionService(campaigns, states),
+        checklists=ChecklistService(assignments, states),
+        exceptions=ExceptionService(assignments, states),
         escalations=EscalationService(campaigns, settings),
     )

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from slack_sdk.models.blocks import Block, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, CheckboxesElement, Option
 
 from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
+from bot.core.playbooks import CHECKLIST
 from commands.shared import ids
 from commands.shared.blocks import (
     BUTTON_VALUE,
@@ -32,6 +33,7 @@ from commands.shared.blocks import (
 )
 
 ALERTS_PER_PAGE = 10
+BLOCK_ID = 255
 
 ALERT_STATUS_LABEL = {
     AlertStatus.IN_PROGRESS: ":hammer_and_wrench: in progress",
@@ -114,6 +116,10 @@ def card_buttons(
         found.append(button("Link PR", ids.LINK_PR, value))
     if mine or (can_manage and not free):
         found.append(button("Unassign", ids.UNASSIGN, value))
+    if item.exception is None and (mine or free or can_manage):
+        found.append(button("Request exception", ids.REQUEST_EXCEPTION, value))
+    found.append(button("Guide", ids.GUIDE, value))
+    found.append(button("Escalate", ids.ESCALATE, value))
     return found
 
 
@@ -146,11 +152,54 @@ def alert_card(
             f"`{user_text(item.alert.path, 300)}:{item.alert.start_line}`",
             1,
         )
+    facts += playbook_facts(item)
     card: list[Block] = [section(line), context(" · ".join(facts))]
     found = card_buttons(campaign, item, viewer, can_manage=can_manage)
     if found:
         card.append(actions(*found))
+    steps = checklist_block(campaign, item, viewer)
+    if steps is not None:
+        card.append(steps)
     return card
+
+
+def playbook_facts(item: CampaignAlert) -> list[str]:
+    """A secret's checklist progress and an exception asked for or granted, in the card's facts."""
+    facts = []
+    if item.alert.kind is AlertKind.SECRET and item.status is not AlertStatus.CLOSED:
+        done = sum(1 for step, _ in CHECKLIST if step.value in item.checklist)
+        facts.append(f"checklist {done}/{len(CHECKLIST)}")
+    if item.exception == "pending":
+        facts.append(":hourglass: exception asked for")
+    elif item.exception == "approved" and item.exception_until is not None:
+        facts.append(f"exception until {item.exception_until.isoformat()}")
+    return facts
+
+
+def checklist_block(campaign: Campaign, item: CampaignAlert, viewer: str | None) -> Block | None:
+    """The assignee's checkboxes on an open secret alert; ticking the last step opens the form
+    that resolves the alert on GitHub. The block id says which alert it is."""
+    if (
+        viewer is None
+        or item.assignee != viewer
+        or item.alert.kind is not AlertKind.SECRET
+        or item.status is AlertStatus.CLOSED
+        or campaign.state.value != "active"
+    ):
+        return None
+    block_id = f"{ids.CHECKLIST}:{campaign.number}:{item.alert.reference}"
+    if len(block_id) > BLOCK_ID:
+        return None
+    options = [Option(value=step.value, text=label) for step, label in CHECKLIST]
+    ticked = [option for option in options if option.value in item.checklist]
+    return ActionsBlock(
+        block_id=block_id,
+        elements=[
+            CheckboxesElement(
+                action_id=ids.CHECKLIST, options=options, initial_options=ticked or None
+            )
+        ],
+    )
 
 
 def alert_list(

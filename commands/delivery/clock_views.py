@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.core.models import Campaign, Progress
 from bot.core.notices import Notice
+from bot.core.playbooks import CHECKLIST
 from bot.delivery.ports import Subject
 from bot.reports.digest import DigestFacts
 from commands.campaigns import views as campaign_views
@@ -90,7 +91,7 @@ def digest(
     summary = campaign_views.report_blocks(campaign, progress)
     if facts is None:
         return text, summary
-    blockers = _unreachable_line(facts)
+    blockers = _blocker_lines(facts)
     if facts.quiet:
         quiet = (
             f"No change this week: still {counts.open + counts.in_progress} open, "
@@ -114,6 +115,26 @@ def digest(
     lines += blockers
     extra = [blocks.section(blocks.join_lines(lines)).to_dict()]
     return text, [*summary, *extra][: blocks.MESSAGE_BLOCKS]
+
+
+def _blocker_lines(facts: DigestFacts) -> list[str]:
+    """What holds the campaign up beyond stalled repositories: writers nobody can tell, and
+    exceptions waiting for the manager; and, for secrets, where the checklist stands."""
+    lines = _unreachable_line(facts)
+    if facts.pending_exceptions:
+        count = len(facts.pending_exceptions)
+        shown = ", ".join(f"`{blocks.user_text(ref, 120)}`" for ref in facts.pending_exceptions[:5])
+        more = f" and {count - 5} more" if count > 5 else ""
+        lines.append(
+            f":hourglass: {count} exception{'s' if count != 1 else ''} waiting for the "
+            f"manager: {shown}{more}"
+        )
+    if facts.checklist:
+        steps = " · ".join(
+            f"{facts.checklist.get(step.value, 0)} {step.value}" for step, _ in CHECKLIST[:-1]
+        )
+        lines.append(f":ballot_box_with_check: checklist (open alerts past each step): {steps}")
+    return lines
 
 
 def _unreachable_line(facts: DigestFacts) -> list[str]:

@@ -14,6 +14,7 @@ from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Subject
 from commands.campaigns import views as campaign_views
 from commands.delivery import clock_views
+from commands.playbooks import exception_views
 from commands.shared import blocks, ids
 
 
@@ -39,6 +40,8 @@ def render(notice: Notice, subject: Subject) -> Message:
         return _launch_dm(notice, campaign)
     if campaign is not None and notice.kind is NoticeKind.UNLINKED:
         return _unlinked(notice, campaign)
+    if campaign is not None and notice.kind is NoticeKind.EXCEPTION:
+        return Message(*exception_views.exception_message(notice, campaign))
     assert campaign is not None and progress is not None, "the deliverer re-checks first"
     name = blocks.escape(campaign.name)
     if notice.kind in (NoticeKind.LAUNCH, NoticeKind.CARD):
