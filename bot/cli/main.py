@@ -5,10 +5,10 @@ Each module registers its commands on the one Typer app; importing them here bui
 
 from __future__ import annotations
 
-from bot.cli import campaigns, identities, inventory, jobs
+from bot.cli import campaigns, identities, inventory, jobs, review
 from bot.cli.common import app
 
-__all__ = ["app", "campaigns", "identities", "inventory", "jobs", "main"]
+__all__ = ["app", "campaigns", "identities", "inventory", "jobs", "main", "review"]
 
 
 def main() -> None:

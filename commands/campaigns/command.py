@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -12,12 +11,8 @@ from bot.core.errors import CampaignError
 from bot.services import Services
 from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list, mine_blocks
 from commands.campaigns.forms import open_form
-from commands.campaigns.modal_views import (
-    CreateModalMeta,
-    create_modal,
-    delete_modal,
-    edit_modal,
-)
+from commands.campaigns.modal_views import delete_modal, edit_modal
+from commands.campaigns.open_create import open_create_modal
 from commands.campaigns.parsing import SUBCOMMANDS, Command, parse_command
 from commands.campaigns.views import (
     campaign_list,
@@ -32,8 +27,6 @@ from commands.campaigns.views import (
 from commands.shared import ids
 from commands.shared.blocks import escape
 from commands.shared.context import SlackContext, listener
-
-DEFAULT_DUE = timedelta(days=30)
 
 AreaHandler = Callable[[Services, SlackContext, Command], Awaitable[None]]
 """A subcommand another area answers (it may import this package; this one never imports it)."""
@@ -67,43 +60,7 @@ class CampaignCommands:
         )
 
     async def new(self, ctx: SlackContext, command: Command) -> None:
-        """Open the form first (the trigger expires in 3 s), then fill in the preview."""
-        await self.campaigns.check_can_create(ctx.user_id)
-        meta = CreateModalMeta(channel=ctx.channel_id)
-        due = self.services.clock().date() + DEFAULT_DUE
-        view = create_modal(
-            meta,
-            query=command.query,
-            template=command.template,
-            manager=ctx.user_id,
-            due_default=due,
-        )
-        opened = await ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
-        query = view["blocks"][1]["element"].get("initial_value")
-        if not query:
-            return
-        try:
-            preview = await self.campaigns.preview(query)
-            updated = create_modal(
-                meta,
-                query=command.query,
-                template=command.template,
-                manager=ctx.user_id,
-                preview=preview,
-                due_default=due,
-            )
-        except CampaignError as exc:
-            updated = create_modal(
-                meta,
-                query=command.query,
-                template=command.template,
-                manager=ctx.user_id,
-                preview_error=exc.message,
-                due_default=due,
-            )
-        await ctx.client.views_update(
-            view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=updated
-        )
+        await open_create_modal(self.services, ctx, query=command.query, template=command.template)
 
     async def list_(self, ctx: SlackContext, command: Command) -> None:
         found = await self.campaigns.list_campaigns(
