@@ -33,6 +33,7 @@ from bot.delivery.deliverer import Deliverer
 from bot.github.access import WritersRefresher
 from bot.github.events import EventProcessor
 from bot.github.webhooks import Outcome, WebhookReceiver
+from bot.playbooks.escalation_rules import rules_problems
 from bot.runtime.container import build_services
 from bot.runtime.jobs import JobRunner, start_scheduler
 from bot.runtime.logs import configure_logging
@@ -49,7 +50,8 @@ log = logging.getLogger("campaignbot")
 def run_problems() -> tuple[Settings | None, list[str]]:
     """Every problem with the settings at once: malformed values, then what `run` needs."""
     try:
-        return (settings := Settings()), settings.problems_for_run()
+        settings = Settings()
+        return settings, settings.problems_for_run() + rules_problems(settings)
     except ValidationError as exc:
         problems = describe_validation_error(exc)
         broken = {str(item["loc"][0]) for item in exc.errors() if item["loc"]}
@@ -235,6 +237,8 @@ async def serve(
 ) -> None:
     """Run the bot until SIGTERM/SIGINT or `stop`; everything opened here is closed in reverse."""
     stop = stop or asyncio.Event()
+    if problems := rules_problems(settings):  # checked before anything opens
+        raise StartupError(problems[0])
     log.info("%s", _describe_start(settings))
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)

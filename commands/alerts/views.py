@@ -11,7 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, CheckboxesElement, Option
 
-from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert
+from bot.core.models import AlertKind, AlertStatus, Campaign, CampaignAlert, CampaignState
 from bot.core.playbooks import CHECKLIST
 from commands.shared import ids
 from commands.shared.blocks import (
@@ -22,6 +22,7 @@ from commands.shared.blocks import (
     BlockDict,
     actions,
     button,
+    confirm,
     context,
     dicts,
     divider,
@@ -119,7 +120,9 @@ def card_buttons(
     if item.exception is None and (mine or free or can_manage):
         found.append(button("Request exception", ids.REQUEST_EXCEPTION, value))
     found.append(button("Guide", ids.GUIDE, value))
-    found.append(button("Escalate", ids.ESCALATE, value))
+    escalate = escalate_button(campaign, item)
+    if escalate is not None:
+        found.append(escalate)
     return found
 
 
@@ -294,3 +297,29 @@ def workable_blocks(
     for item in items[:ALERTS_PER_PAGE]:
         blocks += alert_card(campaign, item, viewer, now=now)
     return dicts(blocks[:MESSAGE_BLOCKS])
+
+
+def escalate_button(campaign: Campaign, item: CampaignAlert) -> ButtonElement | None:
+    """**Escalate** on an open alert of an active campaign (None otherwise); the service decides
+    who may press it and that it escalates once."""
+    if campaign.state is not CampaignState.ACTIVE or item.status is AlertStatus.CLOSED:
+        return None
+    value = f"{campaign.number}:{item.alert.reference}"
+    if len(value) > BUTTON_VALUE:
+        return None
+    return button(
+        "Escalate",
+        ids.ESCALATE,
+        value,
+        style="danger",
+        confirm=confirm(
+            "Escalate this alert?",
+            shorten(
+                f"{item.alert.reference} goes to the campaign's manager and the experts for "
+                "it, once.",
+                300,
+            ),
+            yes="Escalate",
+            no="Cancel",
+        ),
+    )

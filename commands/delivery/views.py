@@ -12,9 +12,10 @@ from typing import Any
 from bot.core.models import Campaign, Progress
 from bot.core.notices import Notice, NoticeKind
 from bot.delivery.ports import Subject
+from bot.playbooks.guides import GuideBook
 from commands.campaigns import views as campaign_views
 from commands.delivery import clock_views
-from commands.playbooks import exception_views
+from commands.playbooks import escalation_views, exception_views, guide_views
 from commands.shared import blocks, ids
 
 
@@ -29,7 +30,7 @@ def _actor(notice: Notice) -> str:
     return "The command line" if actor in ("", "cli") else f"<@{actor}>"
 
 
-def render(notice: Notice, subject: Subject) -> Message:
+def render(notice: Notice, subject: Subject, guides: GuideBook | None = None) -> Message:
     campaign, progress = subject.campaign, subject.progress
     if notice.kind is NoticeKind.REMINDER_DM:
         return Message(*clock_views.reminder_dm(notice, subject))
@@ -37,9 +38,11 @@ def render(notice: Notice, subject: Subject) -> Message:
         name = blocks.escape(str(notice.payload.get("name") or ""))
         return Message(f"{_actor(notice)} deleted campaign #{notice.campaign_id} {name}.")
     if campaign is not None and notice.kind is NoticeKind.LAUNCH_DM:
-        return _launch_dm(notice, campaign)
+        return _launch_dm(notice, campaign, guides or GuideBook())
     if campaign is not None and notice.kind is NoticeKind.UNLINKED:
         return _unlinked(notice, campaign)
+    if campaign is not None and notice.kind is NoticeKind.ESCALATION:
+        return Message(*escalation_views.escalation_message(notice, campaign))
     if campaign is not None and notice.kind is NoticeKind.EXCEPTION:
         return Message(*exception_views.exception_message(notice, campaign))
     assert campaign is not None and progress is not None, "the deliverer re-checks first"
@@ -94,8 +97,9 @@ def _status_message(notice: Notice, number: int | None, name: str, progress: Pro
     )
 
 
-def _launch_dm(notice: Notice, campaign: Campaign) -> Message:
-    """A writer's launch DM: what the campaign asks, their repositories, **My alerts**."""
+def _launch_dm(notice: Notice, campaign: Campaign, guides: GuideBook) -> Message:
+    """A writer's launch DM: what the campaign asks, their repositories, the remediation guides
+    its alerts need, **My alerts**."""
     name = blocks.escape(campaign.name)
     alerts = int(notice.payload.get("alerts") or 0)
     listed = [(str(repo), int(count)) for repo, count in notice.payload.get("repositories") or []]
@@ -113,6 +117,9 @@ def _launch_dm(notice: Notice, campaign: Campaign) -> Message:
     ]
     if more:
         lines.append(f"• and {more} more repositories")
+    topics = [str(topic) for topic in notice.payload.get("topics") or []]
+    found = [guide for guide in (guides.find(topic) for topic in topics) if guide is not None]
+    guide_line = guide_views.guide_links_line(list({g.id: g for g in found}.values()))
     facts = [
         f"Due *{campaign.due_date.isoformat()}*",
         f"manager {blocks.mention(campaign.manager)}",
@@ -124,6 +131,7 @@ def _launch_dm(notice: Notice, campaign: Campaign) -> Message:
         blocks.section(blocks.user_text(campaign.description, blocks.SECTION_TEXT - 200)),
         blocks.context(" · ".join(facts)),
         blocks.section(blocks.join_lines(["*Your repositories*", *lines])),
+        *([blocks.section(guide_line)] if guide_line else []),
         blocks.context(
             "Claim an alert with *Assign to me*; *Start fix* makes its branch. "
             "`/campaign notify off` stops these messages."
