@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store.schema import alerts as a
 from store.schema import campaign_alerts as ca
 from store.schema import checklist_ticks as t
+from store.times import utc
 from store.upsert import insert_for
 
 
@@ -19,7 +20,7 @@ async def ticked(conn: AsyncConnection, alert_id: int) -> dict[str, tuple[str, d
     rows = await conn.execute(
         select(t.c.step, t.c.ticked_by, t.c.ticked_at).where(t.c.alert_id == alert_id)
     )
-    return {step: (who, when) for step, who, when in rows}
+    return {step: (who, utc(when) or when) for step, who, when in rows}
 
 
 async def ticked_for(conn: AsyncConnection, alert_ids: Sequence[int]) -> dict[int, list[str]]:

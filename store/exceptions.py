@@ -14,6 +14,7 @@ from bot.core.playbooks import AlertException, ExceptionState
 from store.schema import alert_exceptions as x
 from store.schema import alerts as a
 from store.schema import repositories as r
+from store.times import utc
 
 OPEN_STATES = (ExceptionState.PENDING.value, ExceptionState.APPROVED.value)
 """An alert has at most one exception in these states."""
@@ -39,12 +40,12 @@ def _model(row: RowMapping) -> AlertException:
         comment=row["comment"],
         expires_on=row["expires_on"],
         state=row["state"],
-        requested_at=row["requested_at"],
+        requested_at=utc(row["requested_at"]),
         decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
+        decided_at=utc(row["decided_at"]),
         decision_note=row["decision_note"],
-        warned_at=row["warned_at"],
-        ended_at=row["ended_at"],
+        warned_at=utc(row["warned_at"]),
+        ended_at=utc(row["ended_at"]),
     )
 
 

@@ -13,6 +13,7 @@ from bot.core.models import Campaign
 from bot.core.notices import Notice
 from store import preferences
 from store import writers as writer_store
+from store.topics import guide_topics
 from store.writers import Writer
 
 
@@ -20,14 +21,20 @@ async def launch_notices(conn: AsyncConnection, campaign: Campaign, now: datetim
     audience = await writer_store.launch_audience(conn, campaign.number)
     users = sorted({writer.slack_user_id for writer in audience if writer.slack_user_id})
     muted = await preferences.muted(conn, users)
-    return plan(campaign, audience, muted, now)
+    topics = await guide_topics(conn, campaign.number) if users else []
+    return plan(campaign, audience, muted, now, topics)
 
 
 def plan(
-    campaign: Campaign, audience: list[Writer], muted: set[str], now: datetime
+    campaign: Campaign,
+    audience: list[Writer],
+    muted: set[str],
+    now: datetime,
+    topics: list[str] | None = None,
 ) -> list[Notice]:
     """One DM per linked writer who did not turn notices off (their repositories with open
-    alerts, most first), and one to the manager naming the writers without a Slack identity."""
+    alerts, most first, and the guides the campaign's alerts need), and one to the manager naming
+    the writers without a Slack identity."""
     per_user: dict[str, dict[str, int]] = {}
     unlinked: set[str] = set()
     for writer in audience:
@@ -43,6 +50,7 @@ def plan(
             user,
             sorted(repositories.items(), key=lambda item: (-item[1], item[0].lower())),
             now,
+            topics=topics or [],
         )
         for user, repositories in sorted(per_user.items())
     ]

@@ -181,10 +181,15 @@ def alert_status(
 
 
 def launch_dm(
-    campaign_id: int, user: str, repositories: list[tuple[str, int]], now: datetime
+    campaign_id: int,
+    user: str,
+    repositories: list[tuple[str, int]],
+    now: datetime,
+    *,
+    topics: list[str] | None = None,
 ) -> Notice:
     """One per person and campaign: `repositories` are theirs, with the campaign's open alerts in
-    each, most first."""
+    each, most first; `topics` (secret types, providers, CWE tags) name the guides it links."""
     shown = repositories[:LISTED_REPOSITORIES]
     return Notice(
         key=delivery_key(NoticeKind.LAUNCH_DM, campaign_id, user, "-"),
@@ -195,6 +200,7 @@ def launch_dm(
             "repositories": [[name, count] for name, count in shown],
             "more_repositories": len(repositories) - len(shown),
             "alerts": sum(count for _, count in repositories),
+            "topics": list(topics or []),
         },
         created_at=now,
     )

@@ -205,39 +205,54 @@ class ExceptionService:
                     expected=ExceptionState.PENDING,
                     ended_at=now,
                 )
-                raise Conflict(
-                    f"{asked.alert_reference} is already closed: the request was withdrawn."
+                decided = None  # the withdrawal is committed, then the manager is told
+            else:
+                decided = await self._record_decision(
+                    conn, campaign, asked, alert, actor, approve, note, now
                 )
-            decided = ExceptionState.APPROVED if approve else ExceptionState.REJECTED
-            if approve:
-                await self._close(conn, asked, alert, now)
-            await store.set_state(
-                conn,
-                asked.id or 0,
-                decided,
-                expected=ExceptionState.PENDING,
-                decided_by=actor,
-                decided_at=now,
-                decision_note=(note or "").strip()[:MAX_REASON] or None,
-            )
-            await self.campaigns.record(
-                conn,
-                campaign,
-                actor,
-                f"exception_{decided.value}",
-                subject=asked.alert_reference,
-                before={"exception": asked.id, "state": "pending"},
-                after={"exception": asked.id, "state": decided.value},
-            )
-            asked = asked.model_copy(
-                update={"state": decided, "decided_by": actor, "decided_at": now}
-            )
-            await outbox.enqueue(
-                conn, [_notice(asked, asked.requested_by, decided.value, alert, now)]
-            )
+        if decided is None:
+            raise Conflict(f"{asked.alert_reference} is already closed: the request was withdrawn.")
+        asked = decided
         if approve:
             await self.campaigns.alerts_changed([asked.alert_id])
         self._wake()
+        return asked
+
+    async def _record_decision(
+        self,
+        conn: AsyncConnection,
+        campaign: Campaign,
+        asked: AlertException,
+        alert: Alert,
+        actor: str,
+        approve: bool,
+        note: str | None,
+        now: datetime,
+    ) -> AlertException:
+        """Close on GitHub when approving, then the decision, its event and the requester's DM."""
+        decided = ExceptionState.APPROVED if approve else ExceptionState.REJECTED
+        if approve:
+            await self._close(conn, asked, alert, now)
+        await store.set_state(
+            conn,
+            asked.id or 0,
+            decided,
+            expected=ExceptionState.PENDING,
+            decided_by=actor,
+            decided_at=now,
+            decision_note=(note or "").strip()[:MAX_REASON] or None,
+        )
+        await self.campaigns.record(
+            conn,
+            campaign,
+            actor,
+            f"exception_{decided.value}",
+            subject=asked.alert_reference,
+            before={"exception": asked.id, "state": "pending"},
+            after={"exception": asked.id, "state": decided.value},
+        )
+        asked = asked.model_copy(update={"state": decided, "decided_by": actor, "decided_at": now})
+        await outbox.enqueue(conn, [_notice(asked, asked.requested_by, decided.value, alert, now)])
         return asked
 
     async def _close(

@@ -7,6 +7,8 @@ checked and written back, and campaigns may be published).
 
 from __future__ import annotations
 
+from functools import partial
+
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,6 +31,7 @@ from bot.playbooks.ports import AlertStates, LocalAlertStates
 from bot.playbooks.review import ReviewService
 from bot.scheduler.jobs import ClockJobs
 from bot.services import Services
+from commands.delivery import views
 from commands.delivery.messenger import SlackMessenger
 from commands.home.listeners import Home
 from commands.shared.directory import SlackDirectory
@@ -60,10 +63,13 @@ def build_services(
     )
     if github is not None and settings.github_publish_campaigns and settings.github_org:
         campaigns.observers.append(GitHubPublisher(engine, github, settings.github_org))
+    guides = GuideBook.load(settings.playbook_guides_dir)
     deliverer = None
     if slack is not None:
         home = Home(campaigns, assignments)
-        messenger = SlackMessenger(slack, refresh_home=home.publish)
+        messenger = SlackMessenger(
+            slack, refresh_home=home.publish, render=partial(views.render, guides=guides)
+        )
         deliverer = Deliverer(engine, messenger, campaigns, clock=clock)
         campaigns.notices_written = deliverer.wake
     states: AlertStates = GitHubAlertStates(github) if github is not None else LocalAlertStates()
@@ -77,8 +83,8 @@ def build_services(
         clock_jobs=ClockJobs(engine, campaigns, settings, zones, clock),
         deliverer=deliverer,
         github=github,
-        review=ReviewService(engine),
-        guides=GuideBook.load(settings.playbook_guides_dir),
+        review=ReviewService(engine, clock),
+        guides=guides,
         checklists=ChecklistService(assignments, states),
         exceptions=ExceptionService(assignments, states),
         escalations=EscalationService(campaigns, settings),

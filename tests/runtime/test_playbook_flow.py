@@ -115,6 +115,10 @@ async def test_a_secret_is_worked_through_its_checklist_and_resolved_on_github(
         "create", "kind:secret is:open", "--name", "Leaked keys", "--due", "2099-01-31",
         "--manager", ADMIN_ID, "--channel", CHANNEL,
     )  # fmt: skip
+    # The launch DM links the guide the campaign's secrets need.
+    await world.slack.wait_until(lambda: len(world.dms_to(DEV)) == 1)
+    [launch] = world.dms_to(DEV)
+    assert "Guides: *AWS credentials* (`/campaign guide aws`)" in json.dumps(launch.args["blocks"])
     await act(world, button(ids.ASSIGN_TO_ME, SECRET_CARD), DEV)
 
     card = await act(world, button(ids.MY_ALERTS, "1"), DEV)
