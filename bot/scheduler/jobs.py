@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,17 +30,18 @@ log = logging.getLogger(__name__)
 
 
 class TimeZones(Protocol):
-    """A person's own time zone (Slack's `users.info`), or `default` when unknown."""
+    """People's own time zones (Slack's), asked for everyone at once: those Slack does not know
+    are left out, and their reminders follow the campaign's zone."""
 
-    async def timezone_of(self, user_id: str, default: str) -> str: ...
+    async def timezones_of(self, user_ids: Sequence[str]) -> dict[str, str]: ...
 
 
 class CampaignZone:
     """Without Slack, a person's reminders follow the campaign's time zone."""
 
-    async def timezone_of(self, user_id: str, default: str) -> str:
-        del user_id
-        return default
+    async def timezones_of(self, user_ids: Sequence[str]) -> dict[str, str]:
+        del user_ids
+        return {}
 
 
 class ClockJobs:
@@ -121,17 +123,16 @@ class ClockJobs:
                 conn, people, now
             )
         due: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        zones: dict[str, str] = {}
+        working = sorted(
+            {w.assignee for w in work if w.assignee not in quiet and w.open + w.in_progress}
+        )
+        zones = await self.zones.timezones_of(working) if working else {}
         decided: dict[tuple[int, str], slots.Slot | None] = {}
         for item in work:
             if item.assignee in quiet or item.open + item.in_progress == 0:
                 continue
             campaign = active[item.campaign_id]
-            if item.assignee not in zones:
-                zones[item.assignee] = await self.zones.timezone_of(
-                    item.assignee, campaign.timezone
-                )
-            zone = zones[item.assignee]
+            zone = zones.get(item.assignee, campaign.timezone)
             key = (campaign.number, zone)
             if key not in decided:  # once per campaign and zone, not per person
                 decided[key] = slots.dm_reminder(

@@ -101,7 +101,14 @@ async def test_create_then_jobs_run_deliver_posts_the_card_once(
     assert shown["outbox"] == {"pending": 0, "failed": 0, "oldest_pending": None}
     [deliver] = [job for job in shown["jobs"] if job["name"] == "deliver"]
     assert deliver["last_outcome"].startswith("sent 0")
-    assert [job["name"] for job in shown["jobs"]] == ["reminders", "digest", "sync", "deliver"]
+    assert [job["name"] for job in shown["jobs"]] == [
+        "reminders",
+        "digest",
+        "sync",
+        "deliver",
+        "escalations",
+        "exceptions",
+    ]
 
 
 async def test_dry_run_lists_what_would_go_out_and_sends_nothing(

@@ -66,6 +66,7 @@ class SlackMethods(BlockKitChecks):
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "users.lookupByEmail": self._users_lookup_by_email,
             "usergroups.users.list": self._usergroup_users,
             "files.upload": self._files_upload,
@@ -259,6 +260,16 @@ class SlackMethods(BlockKitChecks):
         if user is None:
             raise Reject("user_not_found")
         return {"user": user}
+
+    def _users_list(self, args: Json) -> Json:
+        """Members a page at a time (`limit`, at most 1000), with Slack's opaque cursor."""
+        limit = min(int(args.get("limit") or 0) or 1000, 1000)
+        start = int(str(args.get("cursor") or "0").removeprefix("dXNlcjo") or 0)
+        members = list(self.users.values())
+        page = members[start : start + limit]
+        following = start + limit if start + limit < len(members) else None
+        cursor = f"dXNlcjo{following}" if following is not None else ""
+        return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _users_lookup_by_email(self, args: Json) -> Json:
         email = str(args.get("email", "")).lower()

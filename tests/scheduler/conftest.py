@@ -3,6 +3,7 @@ helpers to create campaigns, assign alerts and read the reminder keys from the o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -41,15 +42,15 @@ class FakeClock:
 
 @dataclass
 class FakeZones:
-    """Slack's `users.info` time zones: a fixed map, the campaign's zone for anyone else."""
+    """Slack's time zones: a fixed map; anyone else is unknown (the campaign's zone applies)."""
 
     zones: dict[str, str] = field(default_factory=dict)
-    asked: list[tuple[str, str]] = field(default_factory=list)
-    """Each question: (user, the default it came with)."""
+    asked: list[list[str]] = field(default_factory=list)
+    """Each question: the people asked about, at once."""
 
-    async def timezone_of(self, user_id: str, default: str) -> str:
-        self.asked.append((user_id, default))
-        return self.zones.get(user_id, default)
+    async def timezones_of(self, user_ids: Sequence[str]) -> dict[str, str]:
+        self.asked.append(list(user_ids))
+        return {user: self.zones[user] for user in user_ids if user in self.zones}
 
 
 @pytest.fixture

@@ -51,3 +51,14 @@ async def test_a_leased_row_is_not_claimed_again_until_the_lease_runs_out(
     async with engine.connect() as conn:
         [row] = await outbox.all_notices(conn)
     assert row.state is NoticeState.SENDING
+
+
+async def test_enqueue_adds_only_new_keys_in_batches_and_counts_them(engine: AsyncEngine) -> None:
+    many = reports("CMANY", 1_200)  # more than one INSERT's worth
+    async with engine.begin() as conn:
+        assert await outbox.enqueue(conn, many[:700]) == 700
+    async with engine.begin() as conn:
+        # Keys already there and keys twice in one call are each written once.
+        assert await outbox.enqueue(conn, [*many, *many[1_100:]]) == 500
+        assert await outbox.enqueue(conn, many) == 0
+        assert (await outbox.stats(conn)).pending == 1_200
