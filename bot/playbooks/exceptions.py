@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.assignments.service import AssignmentService
 from bot.campaigns import rules
-from bot.core.errors import CampaignError, Conflict, NotFound, raise_all
+from bot.core.errors import CampaignError, Conflict, NotFound
 from bot.core.models import Alert, Campaign
-from bot.core.notices import Notice, exception_notice
+from bot.core.notices import Notice
 from bot.core.playbooks import (
     GITHUB_CLOSE_REASON,
-    REASON_LABELS,
     AlertException,
     ExceptionReason,
     ExceptionState,
 )
+from bot.playbooks import exception_rules
+from bot.playbooks.exception_rules import MAX_REASON
 from bot.playbooks.ports import AlertStates
 from store import alerts as alert_store
 from store import campaigns as campaign_store
@@ -40,9 +40,6 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_ACTOR = "campaignbot"
 """Who the audit trail names for what the clock did."""
-MIN_REASON = 10
-MAX_REASON = 1000
-"""A manager decides on the reason: a word is not enough, an essay does not fit a DM."""
 
 
 class ExceptionService:
@@ -81,7 +78,7 @@ class ExceptionService:
             )
         current = await store.open_for_alert(conn, alert.id or 0)
         if current is not None:
-            raise Conflict(_already(current))
+            raise Conflict(exception_rules.already(current))
         held = await campaign_store.get_assignment(conn, campaign.number, alert.id or 0)
         if (
             held is not None
@@ -97,51 +94,9 @@ class ExceptionService:
     def check_fields(
         self, campaign: Campaign, reason: str | None, comment: str | None, expires_on: date | None
     ) -> tuple[ExceptionReason, str, date]:
-        """Every field of the request, each refusal on its own field (the modal shows them)."""
-        problems: list[CampaignError] = []
-        try:
-            kind = ExceptionReason(reason or "")
-        except ValueError:
-            kind = ExceptionReason.FALSE_POSITIVE
-            choices = ", ".join(label.lower() for label in REASON_LABELS.values())
-            problems.append(CampaignError(f"Choose a reason: {choices}.", field="reason"))
-        text = (comment or "").strip()
-        if len(text) < MIN_REASON:
-            problems.append(
-                CampaignError(
-                    "Say why, in a sentence: the manager decides on it and GitHub keeps it.",
-                    field="comment",
-                )
-            )
-        elif len(text) > MAX_REASON:
-            problems.append(
-                CampaignError(
-                    f"Keep the reason under {MAX_REASON} characters ({len(text)} now).",
-                    field="comment",
-                )
-            )
-        today = self.today(campaign)
-        latest = today + timedelta(days=self.max_days)
-        if expires_on is None:
-            problems.append(CampaignError("Choose when the exception ends.", field="expires_on"))
-        elif expires_on <= today:
-            problems.append(
-                CampaignError(
-                    f"The exception must end after today ({today.isoformat()}).",
-                    field="expires_on",
-                )
-            )
-        elif expires_on > latest:
-            problems.append(
-                CampaignError(
-                    f"Exceptions last at most {self.max_days} days: choose "
-                    f"{latest.isoformat()} or earlier.",
-                    field="expires_on",
-                )
-            )
-        raise_all(problems)
-        assert expires_on is not None
-        return kind, text, expires_on
+        return exception_rules.check_fields(
+            self.today(campaign), self.max_days, reason, comment, expires_on
+        )
 
     async def request(
         self,
@@ -177,7 +132,9 @@ class ExceptionService:
                 subject=alert.reference,
                 after={"exception": asked.id, "reason": kind.value, "expires_on": ends.isoformat()},
             )
-            await outbox.enqueue(conn, [_notice(asked, campaign.manager, "requested", alert, now)])
+            await outbox.enqueue(
+                conn, [exception_rules.notice(asked, campaign.manager, "requested", alert, now)]
+            )
         self._wake()
         return asked
 
@@ -195,7 +152,7 @@ class ExceptionService:
                 raise NotFound(f"Campaign #{asked.campaign_id} was deleted.")
             await self.campaigns.require_manager(actor, campaign, "decide exceptions in")
             if asked.state is not ExceptionState.PENDING:
-                raise Conflict(_decided(asked))
+                raise Conflict(exception_rules.decided(asked))
             alert = await _alert(conn, asked.alert_id)
             if alert is None or not alert.is_open:
                 await store.set_state(
@@ -252,7 +209,9 @@ class ExceptionService:
             after={"exception": asked.id, "state": decided.value},
         )
         asked = asked.model_copy(update={"state": decided, "decided_by": actor, "decided_at": now})
-        await outbox.enqueue(conn, [_notice(asked, asked.requested_by, decided.value, alert, now)])
+        await outbox.enqueue(
+            conn, [exception_rules.notice(asked, asked.requested_by, decided.value, alert, now)]
+        )
         return asked
 
     async def _close(
@@ -318,7 +277,7 @@ class ExceptionService:
         self, asked: AlertException, campaign: Campaign, now: datetime, *, write: bool
     ) -> list[Notice]:
         told = [
-            _notice(asked, person, "expiring", None, now)
+            exception_rules.notice(asked, person, "expiring", None, now)
             for person in dict.fromkeys([asked.requested_by, campaign.manager])
         ]
         if write:
@@ -331,7 +290,7 @@ class ExceptionService:
         self, asked: AlertException, campaign: Campaign, now: datetime, *, write: bool
     ) -> list[Notice]:
         told = [
-            _notice(asked, person, "expired", None, now)
+            exception_rules.notice(asked, person, "expired", None, now)
             for person in dict.fromkeys([asked.requested_by, campaign.manager])
         ]
         if not write:
@@ -375,37 +334,3 @@ class ExceptionService:
 async def _alert(conn: AsyncConnection, alert_id: int) -> Alert | None:
     found = await alert_store.get_many(conn, [alert_id])
     return found[0] if found else None
-
-
-def _notice(
-    asked: AlertException, target: str, event: str, alert: Alert | None, now: datetime
-) -> Notice:
-    payload: dict[str, Any] = {
-        "alert": asked.alert_reference,
-        "requested_by": asked.requested_by,
-        "reason": asked.reason.value,
-        "comment": asked.comment,
-        "expires_on": asked.expires_on.isoformat(),
-        "decided_by": asked.decided_by,
-    }
-    if alert is not None:
-        payload["title"] = alert.title
-        payload["url"] = alert.html_url
-    return exception_notice(asked.campaign_id, target, asked.id or 0, event, payload, now)
-
-
-def _already(current: AlertException) -> str:
-    if current.state is ExceptionState.PENDING:
-        return (
-            f"{current.alert_reference} already has an exception request from "
-            f"<@{current.requested_by}>, waiting for the manager."
-        )
-    return (
-        f"{current.alert_reference} already has an exception until "
-        f"{current.expires_on.isoformat()}."
-    )
-
-
-def _decided(asked: AlertException) -> str:
-    who = f" by <@{asked.decided_by}>" if asked.decided_by else ""
-    return f"That exception request was already {asked.state.value}{who}."
