@@ -34,6 +34,7 @@ from bot.core.notices import (
 from bot.delivery.ports import Delivered, DeliveryFailure, Messenger, Subject
 from bot.metrics import NOTICES
 from bot.reports.digest import digest_facts
+from store import alerts as alert_store
 from store import campaigns as campaign_store
 from store import outbox
 
@@ -155,6 +156,12 @@ class Deliverer:
         campaign = await self.campaigns.get(notice.campaign_id)
         if campaign is None:
             return Subject(campaign=None, progress=None)
+        if notice.kind is NoticeKind.ESCALATION:  # about one alert: is it still open?
+            alert_id = int(notice.payload.get("alert_id") or 0)
+            async with self.engine.connect() as conn:
+                alerts = await alert_store.get_many(conn, [alert_id]) if alert_id else []
+            still_open = alerts[0].is_open if alerts else None
+            return Subject(campaign=campaign, progress=None, alert_open=still_open)
         if notice.kind in WITHOUT_PROGRESS:  # a DM about the launch: no counts to compute
             return Subject(campaign=campaign, progress=None)
         progress = await self.campaigns.progress(campaign)
@@ -181,6 +188,8 @@ class Deliverer:
             return f"campaign #{campaign.id} was closed before its launch was sent"
         if notice.kind in ACTIVE_ONLY and campaign.state is CampaignState.CLOSED:
             return f"campaign #{campaign.id} was closed before this was sent"
+        if subject.alert_open is False:
+            return f"{notice.payload.get('alert') or 'the alert'} was closed before this was sent"
         if (
             notice.kind is NoticeKind.LAUNCH
             and campaign.announce_channel == notice.target

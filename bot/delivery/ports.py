@@ -23,6 +23,8 @@ class Subject:
     """For a digest or report: the week's facts."""
     chart: bytes | None = None
     """For a digest or report: the burndown chart (PNG), posted in the message's thread."""
+    alert_open: bool | None = None
+    """For a notice about one alert (an escalation): whether it is still open."""
 
 
 @dataclass(frozen=True)

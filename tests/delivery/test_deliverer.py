@@ -365,3 +365,35 @@ async def test_reminders_and_a_digest_due_for_a_campaign_closed_before_the_send_
     texts = [str(post["text"]) for post in world.posts()]
     assert not any("due tomorrow" in t or "Weekly progress" in t for t in texts)
     assert any("closed campaign" in t for t in texts)
+
+
+async def test_an_escalation_about_an_alert_closed_before_the_send_is_dropped(
+    world: World,
+) -> None:
+    from bot.core.models import AlertRef
+    from bot.playbooks.escalation import alert_payload
+
+    number = await world.create()
+    await world.deliverer.run_once()  # the launch card
+    async with world.engine.begin() as conn:
+        [web] = await alerts.find(conn, AlertRef(repository="acme/web", kind="code", number=1))
+        [api] = await alerts.find(conn, AlertRef(repository="acme/api", kind="code", number=1))
+        told = [
+            notices.Notice(
+                key=notices.delivery_key(NoticeKind.ESCALATION, number, "C0LEADS", f"r:{a.id}"),
+                kind=NoticeKind.ESCALATION,
+                campaign_id=number,
+                target="C0LEADS",
+                payload=alert_payload("late", a, "overdue"),
+                created_at=START,
+            )
+            for a in (web, api)
+        ]
+        await outbox.enqueue(conn, told)
+        await alerts.set_states(conn, [(web.id or 0, "fixed", START)])
+
+    outcomes = {o.notice.key: o for o in await world.deliverer.run_once()}
+
+    assert outcomes[told[0].key].state == "dropped"
+    assert "acme/web#code-1 was closed before this was sent" in str(outcomes[told[0].key].reason)
+    assert outcomes[told[1].key].state == "sent"
