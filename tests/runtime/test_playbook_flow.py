@@ -149,6 +149,7 @@ async def test_a_secret_is_worked_through_its_checklist_and_resolved_on_github(
     assert alert["resolution_comment"] == "Rotated in IAM"
     shown = await world.cli("show", "1")
     assert shown["closed"] == 1 and shown["open"] == 0
+    assert world.slack.violations == []  # every message, modal and checkbox fit Slack's models
 
 
 async def test_an_approved_exception_dismisses_the_alert_until_it_expires(world: World) -> None:
@@ -214,3 +215,4 @@ async def test_an_approved_exception_dismisses_the_alert_until_it_expires(world:
     assert (await world.cli("show", "1"))["open"] == 1
     again = await world.cli("jobs", "run", "exceptions", "--at", ends)
     assert again["sent"] == [] and world.fake.code_alert("web", 1)["state"] == "open"
+    assert world.slack.violations == []
