@@ -87,6 +87,19 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
         yield conn
 
 
+@asynccontextmanager
+async def writing_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction that reads, then writes, beside other writers (a sync page: read the stored
+    versions, then upsert). On SQLite in WAL mode a deferred transaction that read first fails at
+    once with "database is locked" when another connection committed meanwhile (the busy timeout
+    does not apply to a stale read snapshot); `BEGIN IMMEDIATE` waits for the write lock first.
+    PostgreSQL needs nothing more (row locks; no campaign rule is checked here)."""
+    async with engine.begin() as conn:
+        if is_sqlite(conn):
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+
+
 async def ping(engine: AsyncEngine) -> None:
     """Raise unless the database answers (the health check)."""
     async with engine.connect() as conn:

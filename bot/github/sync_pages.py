@@ -20,6 +20,7 @@ from bot.github.errors import GitHubForbidden, GitHubNotFound
 from bot.github.http import Page
 from bot.github.payloads import Payload, repository_from_url
 from bot.github.sync_report import ListReport, Skipped, SyncReport
+from store.engine import writing_transaction
 from store.sync_state import DatabaseETagStore
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class PageSync:
         named) with their data, so a 304 never stands for data we lost (store.sync_state)."""
         urls = [page.url for page in pages] if pages else None
         try:
-            async with self.engine.begin() as conn:
+            async with writing_transaction(self.engine) as conn:
                 yield conn
                 await self.etags.flush(conn, urls)
         except BaseException:
