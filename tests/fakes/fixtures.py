@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +25,11 @@ import pytest
 from bot.core.clock import Clock, system_clock
 from bot.core.settings import Settings
 from bot.runtime.lifespan import serve
+from tests.fakes.constants import ADMIN_ID, BOT_TOKEN, SIGNING_SECRET, free_port
+from tests.fakes.constants import APP_TOKEN as APP_TOKEN
 from tests.fakes.signing import SlackSigner
 from tests.fakes.slack import FakeSlack
 
-SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
-BOT_TOKEN = "xoxb-1111-2222-faketoken"
-APP_TOKEN = "xapp-1-A0000APP-3333-faketoken"
-ADMIN_ID = "U0000ADMIN"
 START_TIMEOUT = 15.0
 
 PROXY_VARIABLES = (
@@ -51,14 +48,6 @@ def _clean_slack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("SLACK_") or name in PROXY_VARIABLES:
             monkeypatch.delenv(name)
     yield
-
-
-def free_port() -> int:
-    """A port free right now on 127.0.0.1 (Settings needs a real port; PORT=0 is refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
