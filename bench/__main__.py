@@ -1,5 +1,7 @@
-"""`python -m bench [--quick] [--only core,slack,sync,delivery,launch,clock]`: run benchmarks,
-print tables."""
+"""`python -m bench [--quick | --scale quick|100k|1m] [--only core,slack,…]`: run benchmarks,
+print tables. `--only` takes core,slack,sync,delivery,launch,clock. `--scale` sizes the core
+bench (import, preview, creation): 100,000 alerts by default, 1,000,000 with `--scale 1m`;
+`--quick` is `--scale quick`, and makes every other bench small too."""
 
 from __future__ import annotations
 
@@ -25,19 +27,24 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def main(quick: bool, only: set[str]) -> None:
+CORE_SCALES = {
+    "quick": {"alerts": 5_000, "repositories": 100, "runs": 5, "repeat": 1},
+    "100k": {"alerts": 100_000, "repositories": 2_000, "runs": 20, "repeat": 3},
+    "1m": {"alerts": 1_000_000, "repositories": 2_000, "runs": 10, "repeat": 1},
+}
+
+
+async def main(quick: bool, only: set[str], core_scale: str = "100k") -> None:
     scale = {"alerts": 5_000, "repositories": 100} if quick else {}
     if "core" in only:
         start = time.perf_counter()
-        rows = await core_bench.run(**scale, runs=5 if quick else 20)  # type: ignore[arg-type]
-        rows.append(("peak RSS so far", f"{peak_rss_mb():.0f} MB"))
+        rows = await core_bench.run(**CORE_SCALES["quick" if quick else core_scale])
         rows.append(("total", f"{time.perf_counter() - start:.1f} s"))
-        print(table("Campaign core", rows), flush=True)
+        print(table(f"Campaign core ({core_scale if not quick else 'quick'})", rows), flush=True)
     if "slack" in only:
         from bench import slack_bench
 
-        rows = await slack_bench.run(**scale, requests=40 if quick else 200)  # type: ignore[arg-type]
-        print(table("Slack acknowledgement latency (HTTP mode, fake Slack)", rows), flush=True)
+        slack_bench.print_tables(await slack_bench.run(quick))
     if "sync" in only:
         from bench import sync_bench
 
@@ -75,6 +82,13 @@ if __name__ == "__main__":
         default="core,slack,sync,delivery,launch,clock",
         help="comma-separated: core,slack,sync,delivery,launch,clock",
     )
+    parser.add_argument(
+        "--scale",
+        choices=sorted(CORE_SCALES),
+        default="100k",
+        help="alerts in the core bench: quick (5,000), 100k (default) or 1m",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.quick, set(args.only.split(","))))
+    quick = args.quick or args.scale == "quick"
+    asyncio.run(main(quick, set(args.only.split(",")), args.scale))
     sys.exit(0)

@@ -13,11 +13,17 @@ select large shares of the table, and SQLite, which plans without statistics, wo
 and look up every row, several times slower than reading the table once (at 100,000 alerts: 110 ms
 against 11 ms for `age:>90d`). `scan()` marks those columns so that SQLite reads them by scanning;
 PostgreSQL plans with statistics and gets the plain column.
+
+Previews and campaign selection compile with `ranges=True`: then `is_open` and `kind` stay plain,
+so both databases read `ix_alerts_preview`, which covers every column a qualifier compares (bare
+words aside: they search names the index leaves out, so a query with one keeps the table scan).
+Open alerts of one kind are then one range of that index, a fraction of the table's pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +32,7 @@ from sqlalchemy import (
     ColumnElement,
     String,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -39,7 +46,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.core.cwe import cwe_spellings
-from bot.core.query.ast import BareWord, Query, Term
+from bot.core.query.ast import BareWord, QualifierTerm, Query, Term
 from bot.core.query.qualifiers import (
     ALL_KINDS,
     ASSIGNEE_KEYWORDS,
@@ -85,6 +92,15 @@ def scan(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return element
 
 
+_RANGES: ContextVar[bool] = ContextVar("ranges", default=False)
+"""Set while `compile_query(ranges=True)` runs: `is_open` and `kind` may lead an index range."""
+
+
+def _leading(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`is_open` or `kind`: plain when compiling with ranges, else read by scanning."""
+    return column if _RANGES.get() else scan(column)
+
+
 class _Contains(FunctionElement[bool]):
     """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (its lower()
     folds nothing more), so it skips the lower() calls that SQLAlchemy's `icontains` adds."""
@@ -111,18 +127,40 @@ def _contains(column: ColumnElement[Any], word: str) -> Clause:
     return _Contains(column, literal(f"%{escaped}%", String()))
 
 
-def compile_query(query: Query, *, now: datetime) -> Clause:
-    """The WHERE clause over `schema.alerts` that selects what `query` says, at `now`."""
+def compile_query(query: Query, *, now: datetime, ranges: bool = False) -> Clause:
+    """The WHERE clause over `schema.alerts` that selects what `query` says, at `now`.
+
+    `ranges`: let `is_open` and `kind` take a range of `ix_alerts_preview` (see the module
+    docstring), for statements that read only the columns it covers.
+    """
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-    clauses: list[Clause] = []
-    kinds = query.kinds()
-    if kinds != ALL_KINDS:
-        # Kind-specific terms restrict to their kind, negated or not (see the parser module).
-        clauses.append(scan(a.c.kind).in_(sorted(kind.value for kind in kinds)))
-    for term in query.terms:
-        clause = _term(term, now)
-        clauses.append(not_(clause) if term.negated else clause)
-    return and_(true(), *clauses)
+    indexed = ranges and covered(query)
+    token = _RANGES.set(indexed)
+    try:
+        clauses: list[Clause] = []
+        qualified = [term for term in query.terms if isinstance(term, QualifierTerm)]
+        kinds = query.kinds()
+        if kinds != ALL_KINDS:
+            # Kind-specific terms restrict to their kind, negated or not (see the parser module).
+            clauses.append(_leading(a.c.kind).in_(sorted(kind.value for kind in kinds)))
+        elif indexed:
+            # Always true, but it lets `repository_id IN (…)` (repo:, team:, topic:…) probe the
+            # index under both leading columns instead of reading every open alert.
+            clauses.append(a.c.kind.in_(sorted(kind.value for kind in ALL_KINDS)))
+        if indexed and not any(term.facet == "is:state" and not term.negated for term in qualified):
+            clauses.append(a.c.is_open.in_([False, True]))  # the same, for the first column
+        for term in query.terms:
+            clause = _term(term, now)
+            clauses.append(not_(clause) if term.negated else clause)
+        return and_(true(), *clauses)
+    finally:
+        _RANGES.reset(token)
+
+
+def covered(query: Query) -> bool:
+    """Whether `ix_alerts_preview` holds every column the query compares (bare words search
+    rule and secret names it leaves out)."""
+    return not any(isinstance(term, BareWord) for term in query.terms)
 
 
 def _term(term: Term, now: datetime) -> Clause:
@@ -136,10 +174,33 @@ def _term(term: Term, now: datetime) -> Clause:
 # --- helpers --------------------------------------------------------------------------------
 
 
+class _LowerIn(FunctionElement[bool]):
+    """`lower(column) IN (values)`, the values lower-cased already. SQLite's lower() folds ASCII
+    letters only, as its NOCASE collation does: `column COLLATE NOCASE IN (…)` there selects the
+    same rows without a function call per row (a third faster over a million alerts)."""
+
+    name = "lower_in"
+    inherit_cache = True
+    type = Boolean()
+
+
+@compiles(_LowerIn)
+def _compile_lower_in(element: _LowerIn, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    return str(compiler.process(func.lower(column).in_(values), **kw))
+
+
+@compiles(_LowerIn, "sqlite")
+def _compile_lower_in_sqlite(element: _LowerIn, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    return str(compiler.process(column.collate("NOCASE").in_(values), **kw))
+
+
 def _one_of(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
     """`column`, lower-cased, is one of `values`; never NULL, so NOT stays two-valued."""
     column = scan(column)
-    return and_(column.is_not(None), func.lower(column).in_(list(values)))
+    wanted = bindparam(None, list(values), type_=String(), expanding=True)
+    return and_(column.is_not(None), _LowerIn(column, wanted))
 
 
 def _flag(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
@@ -147,6 +208,10 @@ def _flag(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
     wanted = {value == "true" for value in values}
     if len(wanted) == 2:
         return true()
+    if column is a.c.is_open and _RANGES.get():
+        # Equality, which both databases take as a range; the column is NOT NULL, so the
+        # same rows as IS.
+        return column == wanted.pop()
     return scan(column).is_(wanted.pop())
 
 
@@ -243,7 +308,7 @@ def _archived(values: tuple[str, ...], now: datetime) -> Clause:
 
 
 def _kind(values: tuple[str, ...], now: datetime) -> Clause:
-    return scan(a.c.kind).in_(list(values))
+    return _leading(a.c.kind).in_(list(values))
 
 
 def _assignee(values: tuple[str, ...], now: datetime) -> Clause:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, String, case, cast, distinct, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import AlertKind
 from bot.core.query.ast import Query
 from bot.core.query.qualifiers import SECURITY_SEVERITY_VALUES, SEVERITY_LEVEL_VALUES
 from store import schema
-from store.alert_filter import compile_query, scan
+from store.alert_filter import compile_query, covered, scan
 from store.upsert import chunks
 
 a = schema.alerts
@@ -55,74 +56,88 @@ class Breakdown(BaseModel):
 
 # --- previews and selection -----------------------------------------------------------------
 
+_GROUPS = (a.c.is_open, a.c.kind, a.c.repository_id, a.c.secret_type)
+"""What a selection is grouped by: `ix_alerts_preview`'s leading columns, in its order, so the
+groups come straight out of the index (no sort) whenever the filter reads it."""
 
-def _of_kind(kind: AlertKind) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((a.c.kind == kind.value, 1), else_=0)), 0)
+
+async def _groups(
+    conn: AsyncConnection, query: Query, now: datetime, *levels: ColumnElement[Any]
+) -> list[Any]:
+    """The selection counted per group of `_GROUPS` (and `levels`): one pass over the index.
+    Rows are (kind, repository id, secret type, *levels, count)."""
+    columns = (*_GROUPS, *levels)
+    if not covered(query):
+        # The table is scanned: grouping by plain columns would make SQLite walk it in the
+        # index's order, looking each row up, to spare itself a sort.
+        columns = tuple(scan(column) for column in columns)
+    statement = (
+        select(*columns[1:], func.count())
+        .where(compile_query(query, now=now, ranges=True))
+        .group_by(*columns)
+    )
+    return list(await conn.execute(statement))
+
+
+class _Tally:
+    """Per repository, per kind, per severity level and per secret type, from the groups."""
+
+    def __init__(self, rows: Iterable[Any], *, levels: bool) -> None:
+        per_repository: dict[int, int] = {}
+        severity: dict[str, int] = {}
+        secret_type: dict[str, int] = {}
+        code = secret = 0
+        code_kind, secret_kind = AlertKind.CODE.value, AlertKind.SECRET.value
+        for row in rows:
+            kind, repository_id, count = row[0], row[1], row[-1]
+            per_repository[repository_id] = per_repository.get(repository_id, 0) + count
+            if kind == code_kind:
+                code += count
+                if levels:
+                    level = _level(row[3], row[4])
+                    severity[level] = severity.get(level, 0) + count
+            elif kind == secret_kind:
+                secret += count
+                name = UNKNOWN if row[2] is None else row[2]
+                secret_type[name] = secret_type.get(name, 0) + count
+        self.per_repository, self.severity, self.secret_type = per_repository, severity, secret_type
+        self.code, self.secret = code, secret
+
+    def counts(self, notes: tuple[str, ...]) -> SelectionCounts:
+        return SelectionCounts(
+            alerts=sum(self.per_repository.values()),
+            repositories=len(self.per_repository),
+            code=self.code,
+            secret=self.secret,
+            notes=notes,
+        )
+
+
+def _level(security_severity: str | None, severity: str | None) -> str:
+    """A code alert's breakdown group: its security severity, else its severity, else "none"."""
+    if security_severity is not None:
+        return security_severity.lower()
+    return UNKNOWN if severity is None else severity.lower()
 
 
 async def count_selection(conn: AsyncConnection, query: Query, *, now: datetime) -> SelectionCounts:
-    """Alerts and repositories a query selects, by kind: one aggregate query."""
-    row = (
-        await conn.execute(
-            select(
-                func.count(),
-                func.count(distinct(scan(a.c.repository_id))),
-                _of_kind(AlertKind.CODE),
-                _of_kind(AlertKind.SECRET),
-            ).where(compile_query(query, now=now))
-        )
-    ).one()
-    return SelectionCounts(
-        alerts=row[0], repositories=row[1], code=row[2], secret=row[3], notes=query.notes
-    )
+    """Alerts and repositories a query selects, by kind: one grouped pass."""
+    return _Tally(await _groups(conn, query, now), levels=False).counts(query.notes)
 
 
 async def breakdown(
     conn: AsyncConnection, query: Query, *, now: datetime, top: int = 5
 ) -> Breakdown:
-    """What the preview shows, in one statement: the selection is read once (a CTE used three
-    times, which SQLite and PostgreSQL materialize) and grouped by repository, by severity of
-    code alerts and by secret type; the counts follow from the groups."""
-    selected = (
-        select(
-            scan(a.c.repository_id).label("repository_id"),
-            scan(a.c.kind).label("kind"),
-            func.coalesce(
-                func.lower(a.c.security_severity), func.lower(a.c.severity), UNKNOWN
-            ).label("level"),
-            func.coalesce(a.c.secret_type, UNKNOWN).label("secret_type"),
-        )
-        .where(compile_query(query, now=now))
-        .cte("selected")
-    )
-    c = selected.c
-    statement = union_all(
-        select(literal("repository"), cast(c.repository_id, String), func.count()).group_by(
-            c.repository_id
-        ),
-        select(literal("severity"), c.level, func.count())
-        .where(c.kind == AlertKind.CODE.value)
-        .group_by(c.level),
-        select(literal("secret_type"), c.secret_type, func.count())
-        .where(c.kind == AlertKind.SECRET.value)
-        .group_by(c.secret_type),
-    )
-    groups: dict[str, dict[str, int]] = {"repository": {}, "severity": {}, "secret_type": {}}
-    for part, name, count in await conn.execute(statement):
-        groups[part][name] = count
-    per_repository = groups["repository"]
-    counts = SelectionCounts(
-        alerts=sum(per_repository.values()),
-        repositories=len(per_repository),
-        code=sum(groups["severity"].values()),
-        secret=sum(groups["secret_type"].values()),
-        notes=query.notes,
+    """What the preview shows, from one grouped pass over the selection: counts by repository,
+    by severity of code alerts and by secret type; the totals follow from the groups."""
+    tally = _Tally(
+        await _groups(conn, query, now, a.c.security_severity, a.c.severity), levels=True
     )
     return Breakdown(
-        counts=counts,
-        by_severity=_by_severity(groups["severity"]),
-        by_secret_type=dict(_most(groups["secret_type"].items(), top)),
-        top_repositories=await _top_repositories(conn, per_repository, top),
+        counts=tally.counts(query.notes),
+        by_severity=_by_severity(tally.severity),
+        by_secret_type=dict(_most(tally.secret_type.items(), top)),
+        top_repositories=await _top_repositories(conn, tally.per_repository, top),
     )
 
 
@@ -136,17 +151,17 @@ def _by_severity(counts: dict[str, int]) -> dict[str, int]:
 
 
 async def _top_repositories(
-    conn: AsyncConnection, per_repository: dict[str, int], top: int
+    conn: AsyncConnection, per_repository: dict[int, int], top: int
 ) -> list[tuple[str, int]]:
     """The `top` repositories by alerts (ties by name): name the few candidates, then rank."""
     if not per_repository:
         return []
     cutoff = sorted(per_repository.values(), reverse=True)[:top][-1]
-    candidates = [int(rid) for rid, count in per_repository.items() if count >= cutoff]
+    candidates = [rid for rid, count in per_repository.items() if count >= cutoff]
     named: list[tuple[str, int]] = []
     for part in chunks(candidates):
         rows = await conn.execute(select(r.c.id, r.c.full_name).where(r.c.id.in_(part)))
-        named.extend((name, per_repository[str(rid)]) for rid, name in rows)
+        named.extend((name, per_repository[rid]) for rid, name in rows)
     return _most(named, top)
 
 
@@ -155,29 +170,87 @@ async def select_for_campaign(
 ) -> list[tuple[int, int]]:
     """(alert id, repository id) of at most `limit` selected alerts, those in the most recently
     pushed repositories first (never-pushed last): the big-campaign rule of ARCHITECTURE §4."""
-    rows = await conn.execute(
+    selection = await selection_for_campaign(conn, query, now=now)
+    return await choose(conn, selection, limit=limit)
+
+
+class Selection:
+    """A query's selection counted per repository: what creating a campaign checks, and what
+    `choose` needs to read only the repositories whose alerts it keeps."""
+
+    def __init__(self, query: Query, now: datetime, tally: _Tally) -> None:
+        self.query = query
+        self.now = now
+        self.per_repository = tally.per_repository
+        self.counts = tally.counts(query.notes)
+
+
+async def selection_for_campaign(
+    conn: AsyncConnection, query: Query, *, now: datetime
+) -> Selection:
+    return Selection(query, now, _Tally(await _groups(conn, query, now), levels=False))
+
+
+async def choose(
+    conn: AsyncConnection, selection: Selection, *, limit: int
+) -> list[tuple[int, int]]:
+    """The alerts `select_for_campaign` keeps, reading only the repositories they come from.
+
+    Repositories are ranked (most recently pushed first, never-pushed last, then by id) and
+    taken until their counts reach `limit`, every repository tied with the last one included;
+    the final order and cut are SQL's, over those repositories only. So the result is the
+    ordered, limited selection of the whole inventory, without sorting all of it.
+    """
+    counts = selection.per_repository
+    if not counts or limit <= 0:
+        return []
+    pushed: dict[int, Any] = {}
+    for part in chunks(list(counts)):
+        rows = await conn.execute(select(r.c.id, r.c.pushed_at).where(r.c.id.in_(part)))
+        pushed.update({rid: moment for rid, moment in rows})
+    by_id = sorted(counts)
+    # Latest first; the sort is stable, so ties keep their ascending ids.
+    ranked = sorted(
+        (rid for rid in by_id if pushed[rid] is not None), key=pushed.__getitem__, reverse=True
+    )
+    ranked += [rid for rid in by_id if pushed[rid] is None]
+    wanted: list[int] = []
+    total = 0
+    for rid in ranked:
+        if total >= limit and pushed[rid] != pushed[wanted[-1]]:
+            break
+        wanted.append(rid)
+        total += counts[rid]
+    statement = (
         select(a.c.id, a.c.repository_id)
         .join(r, r.c.id == a.c.repository_id)
-        .where(compile_query(query, now=now))
+        .where(compile_query(selection.query, now=selection.now), a.c.repository_id.in_(wanted))
         .order_by(r.c.pushed_at.desc().nulls_last(), r.c.id, a.c.number, a.c.kind)
         .limit(limit)
     )
-    return [(alert_id, repository_id) for alert_id, repository_id in rows]
+    return [(alert_id, repository_id) for alert_id, repository_id in await conn.execute(statement)]
 
 
 async def in_active_campaigns(
     conn: AsyncConnection, query: Query, *, now: datetime
 ) -> dict[int, int]:
-    """How many of the selected alerts each active campaign already holds (campaign → count)."""
+    """How many of the selected alerts each active campaign already holds (campaign → count).
+
+    Driven by the campaigns' alerts (at most a few thousand), each looked up by id and tested
+    against the filter, rather than by the filter's whole selection: a correlated count, which
+    neither database turns into a join over the selection.
+    """
     held = schema.campaign_alerts
     campaigns = schema.campaigns
+    matches = (
+        select(func.count())
+        .where(a.c.id == held.c.alert_id, compile_query(query, now=now))
+        .scalar_subquery()
+    )
     rows = await conn.execute(
         select(held.c.campaign_id, func.count())
         .join(campaigns, campaigns.c.id == held.c.campaign_id)
-        .where(
-            campaigns.c.state == "active",
-            held.c.alert_id.in_(select(a.c.id).where(compile_query(query, now=now))),
-        )
+        .where(campaigns.c.state == "active", matches > 0)
         .group_by(held.c.campaign_id)
         .order_by(held.c.campaign_id)
     )

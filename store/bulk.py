@@ -1,29 +1,28 @@
-"""Bulk alert upsert for imports: stage the rows once, then let the database do set-based work.
+"""Bulk alert upserts: stage the rows, then let the database do set-based work.
 
-`store.alerts.upsert_many` binds every row through SQLAlchemy (about 10 µs a row with its tags) and
-looks ids up 300 keys at a time: fine for a sync page, slow for a 100,000-alert import. Here the
-rows go into a temporary table in one pass of plain tuples (`executemany`, or `COPY` on asyncpg),
-with values converted by the dialect's own bind processors so they are stored exactly as Core would
-store them. Then a few INSERT … SELECT / DELETE statements do the rest: count what exists, drop the
-old tags and assignees, upsert the alerts, and attach tags and assignees through small "set" tables
-(all alerts of a rule share one tag set). Same result as `upsert_many`, on SQLite and PostgreSQL.
+Rows go into a temporary table in one pass of plain tuples (`executemany`, or `COPY` on asyncpg),
+with values converted by the dialect's own bind processors so they are stored exactly as Core
+would store them. Then a few INSERT … SELECT / DELETE statements do the rest: count what exists,
+drop the old tags and assignees, upsert the alerts, and attach tags and assignees through small
+"set" tables (all alerts of a rule share one tag set).
+
+An `AlertWriter` serves one import, however many chunks it writes: the stage tables are made
+once, the statements built once, each repository looked up once and each tag set staged once; a
+chunk then costs its rows, not a fixed toll (temporary tables, lookups and statistics per chunk
+made a streamed import a third slower than writing the file in one go). `upsert_alerts` is one
+writer for one batch: the sync's pages and single webhook alerts. Same result on SQLite and
+PostgreSQL, and the same as writing the alerts one by one.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
     Table,
     and_,
     func,
@@ -31,59 +30,44 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import CreateTable
 
 from bot.core.models import Alert
 from store import repositories, schema
-from store.alert_rows import UpsertResult, row_for
+from store.alert_rows import AlertRows, UpsertResult
+from store.staging import (
+    BATCH,
+    KEYS,
+    LARGE,
+    NAMES,
+    SQLITE_CACHE_KIB,
+    STAGES,
+    Converter,
+    ValueSets,
+    converter,
+    fill,
+    stage,
+    stage_people,
+    stage_tags,
+)
 from store.upsert import chunks, insert_for
+
+# `BATCH`, `LARGE`, `SQLITE_CACHE_KIB` and `Converter` live in `store.staging`, named here too.
+__all__ = ["BATCH", "LARGE", "SQLITE_CACHE_KIB", "AlertWriter", "Converter", "no_gc"]
 
 a = schema.alerts
 r = schema.repositories
-KEYS = ("repository_id", "kind", "number")
-BATCH = 5000
-"""Rows per `executemany` call: large enough to amortize the hop to the driver's thread."""
-ANALYZE_FROM = 2000
-"""PostgreSQL: batches this large refresh the alert tables' statistics before joining them."""
-SQLITE_CACHE_KIB = 128 * 1024
-"""SQLite page cache during a bulk upsert, so the alerts' seven indexes stay in memory."""
-
-_COLUMNS = [c for c in a.columns if c.name != "id"]
-_NAMES = [c.name for c in _COLUMNS]
-_stage_metadata = MetaData()
-stage = Table(
-    "import_alerts_stage",
-    _stage_metadata,
-    *(Column(c.name, c.type) for c in _COLUMNS),
-    Column("tagset", Integer),
-    Column("peopleset", Integer),
-    prefixes=["TEMPORARY"],
-)
-stage_tags = Table(
-    "import_tags_stage",
-    _stage_metadata,
-    Column("tagset", Integer),
-    Column("tag", String(200)),
-    prefixes=["TEMPORARY"],
-)
-stage_people = Table(
-    "import_people_stage",
-    _stage_metadata,
-    Column("peopleset", Integer),
-    Column("login", String(100)),
-    prefixes=["TEMPORARY"],
-)
-_STAGES = (stage, stage_tags, stage_people)
 
 
 @contextmanager
 def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small containers.
 
-    With it running, building 100,000 rows triggers a collection every 700 allocations, each
-    walking every live object: paused, bulk parsing and row building run about twice as fast.
-    Nothing built here forms reference cycles, so nothing is left for the collector afterwards.
+    With it running, building 100,000 rows triggers a collection every 700 allocations, and now
+    and then a full one that walks every live object: paused, bulk parsing and row building run
+    about twice as fast. Nothing built here forms reference cycles, so nothing is left for the
+    collector afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -94,140 +78,6 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-# --- rows -----------------------------------------------------------------------------------------
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """What SQLAlchemy's SQLite DATETIME stores (`2026-11-02 09:00:00.000000`), in UTC, faster."""
-    text_ = value.isoformat(" ", "microseconds")
-    if len(text_) == 26:
-        return text_
-    if text_.endswith("+00:00"):
-        return text_[:26]
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _processor(conn: AsyncConnection, column: Column[Any]) -> Callable[[Any], Any] | None:
-    """The dialect's bind processor for a column; on SQLite two cheaper equivalents."""
-    if conn.dialect.name == "sqlite":
-        if isinstance(column.type, DateTime):
-            return _sqlite_datetime
-        if isinstance(column.type, Boolean):
-            return None  # sqlite3 binds bool as 0/1 itself
-    return column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-
-
-class _Sets:
-    """Numbers distinct value sets (a rule's tags, assignees), so children are stored per set."""
-
-    def __init__(self) -> None:
-        self.ids: dict[tuple[str, ...], int] = {}
-
-    def id_for(self, values: Sequence[str]) -> int | None:
-        if not values:
-            return None
-        key = tuple(sorted({value.lower() for value in values}))
-        found = self.ids.get(key)
-        if found is None:
-            found = self.ids[key] = len(self.ids) + 1
-        return found
-
-    def rows(self) -> list[tuple[int, str]]:
-        return [(set_id, value) for values, set_id in self.ids.items() for value in values]
-
-
-def _stage_rows(
-    conn: AsyncConnection, alerts: Sequence[Alert], repo_ids: Mapping[str, int]
-) -> tuple[list[tuple[Any, ...]], _Sets, _Sets]:
-    processors = [_processor(conn, column) for column in stage.columns]
-    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
-    tags, people = _Sets(), _Sets()
-    rows: list[tuple[Any, ...]] = []
-    for alert in alerts:
-        row = row_for(alert, repo_ids[alert.repository.lower()])
-        values = [*row.values(), tags.id_for(alert.tags), people.id_for(alert.assignees)]
-        for i, process in convert:
-            if values[i] is not None:
-                values[i] = process(values[i])
-        rows.append(tuple(values))
-    return rows, tags, people
-
-
-def _dedupe(alerts: Sequence[Alert]) -> list[Alert]:
-    """One row per key, the last one winning, as a sequence of upserts would leave it."""
-    latest = {(alert.repository.lower(), alert.kind.value, alert.number): alert for alert in alerts}
-    return list(latest.values())
-
-
-# --- staging --------------------------------------------------------------------------------------
-
-
-def _placeholders(conn: AsyncConnection, count: int) -> str:
-    style = conn.dialect.paramstyle
-    if style == "qmark":
-        return ", ".join("?" * count)
-    if style == "numeric_dollar":
-        return ", ".join(f"${i}" for i in range(1, count + 1))
-    if style in ("format", "pyformat"):
-        return ", ".join(["%s"] * count)
-    raise NotImplementedError(f"paramstyle {style}")
-
-
-async def _fill(conn: AsyncConnection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Load plain tuples into a stage table: COPY on asyncpg, else `executemany`."""
-    if not rows:
-        return
-    names = [c.name for c in table.columns]
-    if conn.dialect.driver == "asyncpg":
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.copy_records_to_table(table.name, records=rows, columns=names)
-        return
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - our own table and columns
-        f"VALUES ({_placeholders(conn, len(names))})"
-    )
-    for start in range(0, len(rows), BATCH):
-        await conn.exec_driver_sql(sql, list(rows[start : start + BATCH]))
-
-
-@asynccontextmanager
-async def _staged(conn: AsyncConnection, large: bool) -> AsyncIterator[None]:
-    """Empty stage tables for the duration, and for a large batch on SQLite a page cache big
-    enough for the upsert, put back afterwards.
-
-    The temporary tables are created once per connection and emptied after use: a sync writes
-    page after page of 100 alerts, and drop-and-create each time cost more than the upsert.
-    A failure rolls back the rows with the rest of the transaction.
-    """
-    restore: dict[str, int] = {}
-    if large and conn.dialect.name == "sqlite":
-        for db in ("main", "temp"):
-            restore[db] = int(await conn.scalar(text(f"PRAGMA {db}.cache_size")) or -2000)
-            await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = -{SQLITE_CACHE_KIB}")
-    try:
-        for table in _STAGES:
-            await conn.execute(CreateTable(table, if_not_exists=True))
-        yield
-        for table in _STAGES:
-            await conn.execute(table.delete())
-    finally:
-        for db, size in restore.items():
-            await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = {size}")
-
-
-async def _analyze(conn: AsyncConnection, large: bool, alert_tables: bool) -> None:
-    """PostgreSQL plans joins from statistics: temporary tables have none until analyzed, and a
-    table that just grew by 100,000 rows has stale ones (nested loops: a minute, not a second)."""
-    if conn.dialect.name != "postgresql":
-        return
-    if not large:
-        return  # a few hundred rows join well without statistics
-    tables = [*_STAGES, *((a, schema.alert_tags, schema.alert_assignees) if alert_tables else ())]
-    for table in tables:
-        await conn.execute(text(f"ANALYZE {table.name}"))
-
-
 # --- set-based statements -------------------------------------------------------------------------
 
 
@@ -235,80 +85,237 @@ def _joined() -> Any:
     return stage.join(a, and_(*(a.c[key] == stage.c[key] for key in KEYS)))
 
 
-async def _stubs(
-    conn: AsyncConnection, alerts: Sequence[Alert], repository_ids: Mapping[str, int | None] | None
-) -> dict[str, int | None]:
-    """Repositories to ensure, with GitHub ids only where the stored row lacks one.
-
-    `repositories.ensure` runs one UPDATE per repository given with an id; after a repository list
-    import every row already has its id, so those are left out.
-    """
-    stubs: dict[str, int | None] = {alert.repository: None for alert in alerts}
-    with_ids = {name: gid for name, gid in (repository_ids or {}).items() if gid is not None}
-    known: set[str] = set()
-    for part in chunks(sorted({name.lower() for name in with_ids})):
-        known.update(
-            await conn.scalars(
-                select(r.c.full_name_lower).where(
-                    r.c.full_name_lower.in_(part), r.c.github_id.is_not(None)
-                )
-            )
-        )
-    return stubs | {name: gid for name, gid in with_ids.items() if name.lower() not in known}
-
-
-async def _upsert_staged(conn: AsyncConnection) -> None:
-    columns = select(*(stage.c[name] for name in _NAMES)).where(true())
-    stmt = insert_for(conn, a).from_select(_NAMES, columns)
-    stmt = stmt.on_conflict_do_update(
+def _upsert_statement(conn: AsyncConnection) -> Any:
+    columns = select(*(stage.c[name] for name in NAMES)).where(true())
+    stmt = insert_for(conn, a).from_select(NAMES, columns)
+    return stmt.on_conflict_do_update(
         index_elements=list(KEYS),
-        set_={name: stmt.excluded[name] for name in _NAMES if name not in KEYS},
+        set_={name: stmt.excluded[name] for name in NAMES if name not in KEYS},
     )
-    await conn.execute(stmt)
 
 
-async def _attach(conn: AsyncConnection, child: Table, column: str, sets: Table, key: str) -> None:
+def _attach_statement(conn: AsyncConnection, child: Table, column: str, sets: Table) -> Any:
     """Children of every staged alert, from its set: one INSERT … SELECT."""
+    key = sets.c[0].name
     source = (
         select(a.c.id, sets.c[column])
         .select_from(_joined().join(sets, sets.c[key] == stage.c[key]))
         .where(true())
     )
     stmt = insert_for(conn, child).from_select(["alert_id", column], source)
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["alert_id", column]))
+    return stmt.on_conflict_do_nothing(index_elements=["alert_id", column])
+
+
+class AlertWriter:
+    """Upserts batches of alerts with their tags and assignees, on one connection, inside the
+    caller's transaction: `async with AlertWriter(conn) as writer: await writer.write(rows)`.
+
+    `large`: on SQLite, a page cache big enough for the alerts' indexes while the writer is open.
+    """
+
+    def __init__(self, conn: AsyncConnection, *, large: bool = True) -> None:
+        self.conn = conn
+        self.large = large
+        self.convert = converter(conn)
+        self.result = UpsertResult()
+        self._repository_ids: dict[str, int] = {}
+        self._with_github_id: set[str] = set()
+        self._tags = ValueSets()
+        self._people = ValueSets()
+        self._restore: dict[str, int] = {}
+        self._staged = AlertRows()
+        self._upsert = _upsert_statement(conn)
+        self._attach_tags = _attach_statement(conn, schema.alert_tags, "tag", stage_tags)
+        self._attach_people = _attach_statement(conn, schema.alert_assignees, "login", stage_people)
+        self._count = select(func.count()).select_from(_joined())
+        existing = select(a.c.id).select_from(_joined())
+        self._clear_children = [
+            child.delete().where(child.c.alert_id.in_(existing))
+            for child in (schema.alert_tags, schema.alert_assignees)
+        ]
+
+    async def __aenter__(self) -> AlertWriter:
+        conn = self.conn
+        if self.large and conn.dialect.name == "sqlite":
+            for db in ("main", "temp"):
+                self._restore[db] = int(await conn.scalar(text(f"PRAGMA {db}.cache_size")) or -2000)
+                await conn.exec_driver_sql(f"PRAGMA {db}.cache_size = -{SQLITE_CACHE_KIB}")
+        try:
+            # Created once per connection and emptied after use: drop-and-create each time
+            # cost more than a sync page's upsert.
+            for table in STAGES:
+                await conn.execute(CreateTable(table, if_not_exists=True))
+        except BaseException:
+            await self._put_back()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None:
+                for table in STAGES:
+                    await self.conn.execute(table.delete())
+            # A failure rolls the stage rows back with the rest of the transaction.
+        finally:
+            await self._put_back()
+
+    async def _put_back(self) -> None:
+        for db, size in self._restore.items():
+            await self.conn.exec_driver_sql(f"PRAGMA {db}.cache_size = {size}")
+        self._restore = {}
+
+    async def write(self, rows: AlertRows, *, converted: bool = False) -> UpsertResult:
+        """Upsert one batch. `converted`: its values went through `self.convert` already."""
+        await self.stage(rows, converted=converted)
+        return await self.apply()
+
+    async def stage(self, rows: AlertRows, *, converted: bool = False) -> None:
+        """First half of `write`: the batch into the stage tables, row by row.
+
+        A streamed import reads its next chunk only after this: the driver takes the GIL back
+        for every row, so a busy reading thread would make each row wait for its turn.
+        """
+        self._staged = rows
+        if not rows.keys:
+            return
+        ids = await self._ids(rows)
+        values = rows.values if converted else self.convert(rows.values)
+        tag_id, people_id = self._tags.id_for, self._people.id_for
+        staged = [
+            (ids[name], *row, tag_id(tags), people_id(people))
+            for name, row, tags, people in zip(
+                rows.repositories, values, rows.tags, rows.assignees, strict=True
+            )
+        ]
+        await fill(self.conn, stage, staged)
+        await fill(self.conn, stage_tags, self._tags.fresh())
+        await fill(self.conn, stage_people, self._people.fresh())
+
+    async def apply(self) -> UpsertResult:
+        """Second half of `write`: set-based statements from the stage tables to the alerts."""
+        rows, self._staged = self._staged, AlertRows()
+        if not rows.keys:
+            return UpsertResult()
+        conn = self.conn
+        updated = int(await conn.scalar(self._count) or 0)
+        if updated:
+            for statement in self._clear_children:
+                await conn.execute(statement)
+        await conn.execute(self._upsert)
+        if any(rows.tags):
+            await conn.execute(self._attach_tags)
+        if any(rows.assignees):
+            await conn.execute(self._attach_people)
+        await conn.execute(stage.delete())
+        result = UpsertResult(inserted=len(rows.keys) - updated, updated=updated)
+        self.result += result
+        return result
+
+    async def write_alerts(
+        self, alerts: Sequence[Alert], repository_ids: Mapping[str, int | None] | None = None
+    ) -> UpsertResult:
+        """Upsert models (one row per key, the last one winning)."""
+        with no_gc():
+            rows = AlertRows.from_alerts(alerts, dict(repository_ids or {}))
+        return await self.write(rows)
+
+    async def _ids(self, rows: AlertRows) -> dict[str, int]:
+        """Repository ids by full name as the rows spell it; each repository is ensured once
+        per writer, and again only to record a GitHub id it lacked."""
+        known = self._repository_ids
+        with_ids = {name: gid for name, gid in rows.github_ids.items() if gid is not None}
+        wanted = {
+            name
+            for name in dict.fromkeys(rows.repositories)
+            if name not in known or (name in with_ids and name not in self._with_github_id)
+        }
+        if wanted:
+            found = await repositories.ensure(self.conn, await self._stubs(wanted, with_ids))
+            fresh = {name: found[name.lower()] for name in wanted}
+            taken = set(fresh.values())
+            # A rename (same GitHub id, new name) moved a row another name pointed at.
+            for name in [n for n, rid in known.items() if rid in taken and n not in fresh]:
+                del known[name]
+                self._with_github_id.discard(name)
+            known.update(fresh)
+            self._with_github_id.update(name for name in wanted if name in with_ids)
+        return known
+
+    async def _stubs(self, names: set[str], with_ids: Mapping[str, int]) -> dict[str, int | None]:
+        """Repositories to ensure, with GitHub ids only where the stored row lacks one.
+
+        `repositories.ensure` runs one UPDATE per repository given with an id; after a repository
+        list import every row already has its id, so those are left out.
+        """
+        given = {name: with_ids[name] for name in names if name in with_ids}
+        known: set[str] = set()
+        for part in chunks(sorted({name.lower() for name in given})):
+            known.update(
+                await self.conn.scalars(
+                    select(r.c.full_name_lower).where(
+                        r.c.full_name_lower.in_(part), r.c.github_id.is_not(None)
+                    )
+                )
+            )
+        self._with_github_id.update(name for name in given if name.lower() in known)
+        stubs: dict[str, int | None] = dict.fromkeys(names)
+        return stubs | {name: gid for name, gid in given.items() if name.lower() not in known}
 
 
 async def upsert_alerts(
     conn: AsyncConnection,
     alerts: Sequence[Alert],
     repository_ids: Mapping[str, int | None] | None = None,
-    *,
-    analyze_alerts: bool = True,
 ) -> UpsertResult:
-    """Insert or update alerts with their tags and assignees; the contract of `upsert_many`.
-
-    `analyze_alerts=False`: on PostgreSQL a large batch refreshes only its stage tables'
-    statistics, not the alert tables' (a caller writing many batches in a row, such as a streamed
-    import, refreshes those every so often rather than each time: ANALYZE of a big table costs).
-    """
-    alerts = _dedupe(alerts)
+    """Insert or update alerts with their tags and assignees; the contract of `upsert_many`."""
     if not alerts:
         return UpsertResult()
-    repo_ids = await repositories.ensure(conn, await _stubs(conn, alerts, repository_ids))
-    with no_gc():
-        rows, tags, people = _stage_rows(conn, alerts, repo_ids)
-    large = len(alerts) >= ANALYZE_FROM
-    async with _staged(conn, large):
-        await _fill(conn, stage, rows)
-        await _fill(conn, stage_tags, tags.rows())
-        await _fill(conn, stage_people, people.rows())
-        await _analyze(conn, large, analyze_alerts)
-        updated = int(await conn.scalar(select(func.count()).select_from(_joined())) or 0)
-        if updated:
-            existing = select(a.c.id).select_from(_joined())
-            for child in (schema.alert_tags, schema.alert_assignees):
-                await conn.execute(child.delete().where(child.c.alert_id.in_(existing)))
-        await _upsert_staged(conn)
-        await _attach(conn, schema.alert_tags, "tag", stage_tags, "tagset")
-        await _attach(conn, schema.alert_assignees, "login", stage_people, "peopleset")
-    return UpsertResult(inserted=len(alerts) - updated, updated=updated)
+    async with AlertWriter(conn, large=len(alerts) >= LARGE) as writer:
+        return await writer.write_alerts(alerts, repository_ids)
+
+
+async def analyze(conn: AsyncConnection) -> None:
+    """Refresh the planner's statistics of the alert tables after a bulk load, inside the
+    load's transaction.
+
+    PostgreSQL plans from statistics, and a table that just grew by 100,000 rows has stale ones
+    (`tag:` then took a plan four times slower). SQLite keeps none unless asked, and its queries
+    here are written for a planner without them (see `store.alert_filter`), so it is left alone.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in (*BULK_TABLES, *FILTER_TABLES):
+        await conn.execute(text(f"ANALYZE {table.name}"))
+
+
+BULK_TABLES = (a, schema.alert_tags, schema.alert_assignees)
+FILTER_TABLES = (
+    r,
+    schema.repository_topics,
+    schema.repository_properties,
+    schema.teams,
+    schema.team_repositories,
+)
+"""The repository side of the filter language: small, but a join order is planned from them."""
+
+
+async def vacuum(engine: AsyncEngine) -> None:
+    """After a bulk load has committed, on PostgreSQL: VACUUM (ANALYZE) the alert tables.
+
+    Besides fresh statistics, it sets the visibility map, without which PostgreSQL cannot read
+    `ix_alerts_preview` alone (an index-only scan) and visits the table for every row; the
+    autovacuum would get there, minutes later. It cannot run inside a transaction.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        for table in BULK_TABLES:
+            await conn.execute(text(f"VACUUM (ANALYZE) {table.name}"))
+        for table in FILTER_TABLES:
+            await conn.execute(text(f"ANALYZE {table.name}"))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.types import JSON
 
@@ -110,6 +111,28 @@ team_repositories = Table(
     Index("ix_team_repositories_repository_id", "repository_id"),
 )
 
+PREVIEW_COLUMNS = (
+    "is_open",
+    "kind",
+    "repository_id",
+    "secret_type",
+    "security_severity",
+    "severity",
+    "in_app_code",
+    "created_at",
+    "validity",
+    "provider_slug",
+    "provider",
+    "resolution",
+    "publicly_leaked",
+    "multi_repo",
+    "bypassed",
+    "generic",
+    "tool",
+    "rule_id",
+)
+"""The columns of `ix_alerts_preview`, leading with those a range is taken on."""
+
 alerts = Table(
     "alerts",
     metadata,
@@ -159,7 +182,17 @@ alerts = Table(
     Index("ix_alerts_secret_type", "secret_type"),
     Index("ix_alerts_created_at", "created_at"),
     Index("ix_alerts_repository_fingerprint", "repository_id", "fingerprint"),
+    Index("ix_alerts_preview", *PREVIEW_COLUMNS),
+    Index(
+        "ix_alerts_provider",
+        "provider",
+        sqlite_where=text("provider IS NOT NULL"),
+        postgresql_where=text("provider IS NOT NULL"),
+    ),
 )
+"""`ix_alerts_preview` covers the filter language (`store.alert_filter`): a preview reads only the
+index, open alerts of one kind as one range, in the order it groups them by repository.
+`ix_alerts_provider` lists the providers a preview suggests without scanning every alert."""
 
 alert_tags = Table(
     "alert_tags",

@@ -140,14 +140,19 @@ async def writers_of(conn: AsyncConnection, repository_ids: Sequence[int]) -> di
 
 async def repositories_with_open_alerts(conn: AsyncConnection, org: str) -> list[tuple[int, str]]:
     """(id, full name) of the organization's present repositories holding an open alert: the
-    only ones whose writers anyone needs."""
-    has_open = select(a.c.id).where(a.c.repository_id == r.c.id, a.c.is_open.is_(True)).exists()
+    only ones whose writers anyone needs.
+
+    The open alerts' repositories are read once, as a set (one range of an index leading with
+    `is_open`); a correlated EXISTS per repository let SQLite walk that same range for each
+    repository instead, 10 s at 100,000 alerts.
+    """
+    with_open = select(a.c.repository_id).where(a.c.is_open.is_(True)).distinct()
     rows = await conn.execute(
         select(r.c.id, r.c.full_name)
         .where(
             r.c.full_name_lower.startswith(org.lower() + "/", autoescape=True),
             r.c.deleted_at.is_(None),
-            has_open,
+            r.c.id.in_(with_open),
         )
         .order_by(r.c.full_name_lower)
     )

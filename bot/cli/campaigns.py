@@ -86,7 +86,7 @@ def campaigns(
     async def work(services: Services) -> Any:
         svc = services.campaigns
         found = await svc.list_campaigns(include_closed=include_all)
-        return found, await svc.progress_many(found)
+        return found, await svc.progress_many(found, repositories=False)
 
     found, progresses = run_with_services(work)
     rows = [campaign_json(c, p) for c, p in zip(found, progresses, strict=True)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from bot.demo.catalog import (
@@ -223,21 +223,31 @@ def generate_alerts(
     rng: random.Random, org: str, now: datetime, repos: Sequence[Repo], count: int
 ) -> tuple[list[Json], list[Json]]:
     """Spread `count` alerts over the repositories by weight, about a quarter of them secrets."""
+    code: list[Json] = []
+    secret: list[Json] = []
+    for is_secret, alert in iter_alerts(rng, org, now, repos, count):
+        (secret if is_secret else code).append(alert)
+    return code, secret
+
+
+def iter_alerts(
+    rng: random.Random, org: str, now: datetime, repos: Sequence[Repo], count: int
+) -> Iterator[tuple[bool, Json]]:
+    """The alerts of `generate_alerts` one at a time, as (is a secret, alert JSON): a million of
+    them can be written to files without holding them all."""
     weighted = [repo for repo in repos if repo.weight > 0] or list(repos)
     if not weighted or count <= 0:
-        return [], []
+        return
     builder = _Alerts(rng, org, now)
     owners = rng.choices(weighted, [max(r.weight, 1e-6) for r in weighted], k=count)
     per_repo: dict[str, tuple[Repo, list[bool]]] = {}
     for repo in owners:
         per_repo.setdefault(repo.json["full_name"], (repo, []))[1].append(rng.random() < 0.25)
-    code: list[Json] = []
-    secret: list[Json] = []
+    del owners
     for name in sorted(per_repo):
         repo, kinds = per_repo[name]
-        for is_secret, target in ((False, code), (True, secret)):
+        for is_secret in (False, True):
             ages = sorted((builder.clock.age() for k in kinds if k is is_secret), reverse=True)
             make = builder.secret if is_secret else builder.code
             for number, age in enumerate(ages, start=1):
-                target.append(make(repo, number, builder.clock.now - age))
-    return code, secret
+                yield is_secret, make(repo, number, builder.clock.now - age)

@@ -1,7 +1,7 @@
 """Reading JSON files and recognizing what they hold: GitHub lists by their fields, SARIF by shape.
 
 A list file is recognized from its first record. An alert list is then streamed (`stream_list`):
-decoded one record at a time from a sliding window of the file and validated a chunk at a time, so
+decoded a window of the file at a time and validated a chunk at a time, so
 memory stays bounded whatever the file's size. Other lists are validated whole in pydantic-core.
 A malformed file raises `ImportFailed` naming the record, numbered over the whole file.
 """

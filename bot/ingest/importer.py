@@ -3,8 +3,9 @@
 Two phases. First every file is recognized, and all but alert lists are read and validated
 (`plan_files`; `parse_files` reads alert lists too, `parse_documents` takes data already in memory
 such as the demo organization). Then everything is written in one transaction (`write`): alert
-lists, the large files, are streamed there, read and validated `CHUNK_RECORDS` at a time in a
-thread and upserted chunk by chunk, so a 100 MB export never sits in memory whole. A malformed
+lists, the large files, are streamed there, read, validated and laid out as rows (`rows`, no
+`Alert` model per record) `CHUNK_RECORDS` at a time in a thread, and upserted chunk by chunk through
+one `store.bulk.AlertWriter`, so a 100 MB export never sits in memory whole. A malformed
 record anywhere raises `ImportFailed` inside that transaction, which rolls back: nothing is written,
 and the error names the file, the record and the problem in words a person can act on. Later records
 win across chunks as within one: a later chunk's upsert overwrites the row, and the report counts
@@ -29,7 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Generator, Iterable, Sequence
+import sys
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -53,13 +55,16 @@ from bot.ingest.documents import (
 )
 from bot.ingest.errors import ImportFailed
 from bot.ingest.report import FileSummary, ImportReport
+from bot.ingest.rows import alert_rows
 from bot.ingest.sarif import parse_sarif
 from bot.ingest.stream import peek_list, stream_list
 from store import alerts as alert_store
 from store import bulk, fingerprints
 from store import repositories as repository_store
+from store.alert_rows import AlertKey, AlertRows
 
-AlertKey = tuple[str, str, int]
+CODE = AlertKind.CODE.value
+SECRET = AlertKind.SECRET.value
 
 
 @dataclass
@@ -69,17 +74,21 @@ class Batch:
     files: list[FileSummary] = field(default_factory=list)
     repositories: dict[str, Repository] = field(default_factory=dict)
     properties: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    alerts: dict[AlertKey, Alert] = field(default_factory=dict)
+    alerts: dict[AlertKey, payloads.AlertItem] = field(default_factory=dict)
+    """Validated GitHub alert payloads by key; written as rows (`rows.alert_rows`)."""
     github_ids: dict[str, int | None] = field(default_factory=dict)
     sarif: dict[tuple[str, str], Alert] = field(default_factory=dict)
     """(repository, fingerprint) → a code alert still without its number."""
 
     def add_alerts(self, items: Sequence[payloads.AlertItem]) -> None:
         for item in items:
-            alert = item.to_alert()
-            self.alerts[(alert.repository.lower(), alert.kind.value, alert.number)] = alert
+            name = item.repository_full_name or ""
+            kind = (
+                AlertKind.CODE if isinstance(item, payloads.CodeScanningAlert) else AlertKind.SECRET
+            )
+            self.alerts[(name.lower(), kind.value, item.number)] = item
             if item.repository_github_id is not None:
-                self.github_ids[alert.repository] = item.repository_github_id
+                self.github_ids[name] = item.repository_github_id
 
     def add_repositories(self, items: Sequence[payloads.RepositoryItem]) -> None:
         for item in items:
@@ -236,9 +245,6 @@ async def _number_sarif(conn: AsyncConnection, sarif: Iterable[Alert]) -> list[A
     return numbered
 
 
-Chunk = tuple[list[Alert], dict[str, int | None]]
-
-
 class _Alerts:
     """GitHub-numbered alerts written so far, a chunk at a time, counted as one batch would be.
 
@@ -247,65 +253,78 @@ class _Alerts:
     the database held before the import.
     """
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, writer: bulk.AlertWriter) -> None:
         self.report = report
+        self.writer = writer
         self.seen: set[AlertKey] = set()
-        self.analyzed_at: int | None = None
 
-    def _analyze(self) -> bool:
-        """Refresh the alert tables' statistics (PostgreSQL) at the first chunk, then each time
-        this import has doubled what it had written when they were last refreshed."""
-        written = len(self.seen)
-        if self.analyzed_at is None or written >= 2 * max(self.analyzed_at, bulk.ANALYZE_FROM):
-            self.analyzed_at = written
-            return True
-        return False
+    async def write(self, rows: AlertRows) -> None:
+        await self.writer.stage(rows)
+        await self.applied(rows)
 
-    async def write(
-        self, conn: AsyncConnection, alerts: list[Alert], github_ids: dict[str, int | None]
-    ) -> None:
-        result = await bulk.upsert_alerts(conn, alerts, github_ids, analyze_alerts=self._analyze())
-        again = 0
-        for key, kind in {_key(alert): alert.kind for alert in alerts}.items():
-            if key in self.seen:
+    async def applied(self, rows: AlertRows) -> None:
+        """Apply the staged `rows` and count them."""
+        result = await self.writer.apply()
+        seen, again, code = self.seen, 0, 0
+        for key in rows.keys:
+            if key in seen:
                 again += 1
                 continue
-            self.seen.add(key)
-            if kind is AlertKind.CODE:
-                self.report.code += 1
-            else:
-                self.report.secret += 1
+            seen.add(key)
+            code += key[1] == CODE
+        self.report.code += code
+        self.report.secret += len(rows.keys) - again - code
         self.report.inserted += result.inserted
         self.report.updated += result.updated - again
 
 
-def _key(alert: Alert) -> AlertKey:
-    return (alert.repository.lower(), alert.kind.value, alert.number)
-
-
-def _chunks(stream: Stream) -> Generator[Chunk, None, None]:
+def _chunks(stream: Stream, convert: bulk.Converter) -> Generator[AlertRows, None, None]:
+    """Rows of a streamed file a chunk at a time, values already as the driver binds them."""
     records = 0
     for items in stream_list(str(stream.path), stream.path, stream.kind, slurp=stream.slurp):
         records += len(items)
-        part = Batch()
-        part.add_alerts(items)
-        yield list(part.alerts.values()), part.github_ids
+        rows = alert_rows(items)
+        rows.values = convert(rows.values)
+        yield rows
     stream.summary.records = records
 
 
-def _next_chunk(chunks: Generator[Chunk, None, None]) -> Chunk | None:
+def _next_chunk(chunks: Generator[AlertRows, None, None]) -> AlertRows | None:
     with bulk.no_gc():
         return next(chunks, None)
 
 
-async def _write_stream(conn: AsyncConnection, stream: Stream, alerts: _Alerts) -> None:
-    """Read and validate the next chunk in a thread while the database writes this one."""
-    chunks = _chunks(stream)
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread holds the GIL when another wants it, while a file streams (Python's default:
+0.005). The database's thread gives the GIL up inside each statement and waits for it back
+after; with the reading thread busy, each wait lasted the whole interval, several per chunk."""
+
+
+@contextlib.contextmanager
+def _quick_switches() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+async def _write_stream(stream: Stream, alerts: _Alerts) -> None:
+    """Stream a file: its next chunk is read, validated and laid out in a thread while the
+    database applies this one (set-based statements, which leave the GIL to the reader)."""
+    with _quick_switches():
+        await _pipeline(stream, alerts)
+
+
+async def _pipeline(stream: Stream, alerts: _Alerts) -> None:
+    chunks = _chunks(stream, alerts.writer.convert)
     pending = asyncio.ensure_future(asyncio.to_thread(_next_chunk, chunks))
     try:
         while (chunk := await pending) is not None:
+            await alerts.writer.stage(chunk, converted=True)
             pending = asyncio.ensure_future(asyncio.to_thread(_next_chunk, chunks))
-            await alerts.write(conn, *chunk)
+            await alerts.applied(chunk)
     finally:
         if not pending.done():
             # The write failed: let the thread finish its chunk, then close the file.
@@ -316,11 +335,18 @@ async def _write_stream(conn: AsyncConnection, stream: Stream, alerts: _Alerts) 
             chunks.close()
 
 
+ANALYZE_FROM = 2000
+"""Imports writing this many alerts refresh the planner's statistics afterwards."""
+
+
 async def write(
-    conn: AsyncConnection, batch: Batch, streams: Sequence[Stream] = ()
+    conn: AsyncConnection, batch: Batch, streams: Sequence[Stream] = (), *, analyze: bool = True
 ) -> ImportReport:
     """Write a parsed batch, and stream alert list files, on the caller's connection (one
-    transaction: all or nothing; a bad record in a stream raises `ImportFailed` mid-write)."""
+    transaction: all or nothing; a bad record in a stream raises `ImportFailed` mid-write).
+
+    `analyze`: after many alerts, refresh the planner's statistics in the transaction (the
+    caller may rather vacuum after the commit, as `import_files` does)."""
     report = ImportReport(files=list(batch.files))
     if batch.repositories:
         await repository_store.upsert_many(conn, list(batch.repositories.values()))
@@ -328,17 +354,23 @@ async def write(
     if batch.properties:
         await repository_store.set_properties(conn, batch.properties)
         report.properties = len(batch.properties)
-    alerts = _Alerts(report)
-    if batch.alerts:
-        await alerts.write(conn, list(batch.alerts.values()), batch.github_ids)
-    for stream in streams:
-        await _write_stream(conn, stream, alerts)
-    # After the GitHub-numbered alerts, so new SARIF numbers follow theirs.
-    sarif = await _number_sarif(conn, batch.sarif.values())
-    result = await bulk.upsert_alerts(conn, sarif)
+    async with bulk.AlertWriter(conn) as writer:
+        alerts = _Alerts(report, writer)
+        if batch.alerts:
+            with bulk.no_gc():
+                rows = alert_rows(batch.alerts.values())
+            rows.github_ids.update(batch.github_ids)
+            await alerts.write(rows)
+        for stream in streams:
+            await _write_stream(stream, alerts)
+        # After the GitHub-numbered alerts, so new SARIF numbers follow theirs.
+        sarif = await _number_sarif(conn, batch.sarif.values())
+        result = await writer.write_alerts(sarif)
     report.inserted += result.inserted
     report.updated += result.updated
     report.code += len(sarif)
+    if analyze and report.alerts >= ANALYZE_FROM:
+        await bulk.analyze(conn)
     return report
 
 
@@ -361,4 +393,7 @@ async def import_files(
     # chunks, each of its full passes over the live objects cost more than the chunk's upsert.
     with bulk.no_gc():
         async with engine.begin() as conn:
-            return await write(conn, batch, streams)
+            report = await write(conn, batch, streams, analyze=False)
+    if report.alerts >= ANALYZE_FROM:
+        await bulk.vacuum(engine)
+    return report

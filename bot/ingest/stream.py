@@ -1,11 +1,10 @@
-"""Streaming an alert list: records decoded one at a time from a sliding window of the file and
-validated a chunk at a time, so memory stays bounded whatever the file's size. A malformed record
+"""Streaming an alert list: records decoded a window of the file at a time and validated a chunk
+at a time, so memory stays bounded whatever the file's size. A malformed record
 raises `ImportFailed` naming it, numbered over the whole file (see `documents` for the rest)."""
 
 from __future__ import annotations
 
-import codecs
-import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,15 +53,26 @@ class _Malformed(Exception):
     """The streamed text is not a plain list (or list of pages): read the file whole instead."""
 
 
+_CUT = re.compile(rb"\}[ \t\n\r]*(?:,[ \t\n\r]*\{|\])")
+"""Where a record may end: a closing brace before the next object or before the page's end.
+Most such places inside a record (nested objects in arrays) or inside a string fail to parse as
+the end of a list, so a cut is only taken when the text up to it parses."""
+_WHITE = b" \t\n\r"
+
+
 class _Records:
     """Records of `[...]` pages one after the other (or one `[[...], [...]]` list of pages),
-    decoded one at a time with the standard library's C scanner from a sliding window of text."""
+    read from a sliding window of the file's bytes and decoded many at a time by pydantic-core.
+
+    Each batch is the text from the current record to a place where a record may end (`_CUT`),
+    decoded as one list: the last such place in the window when that parses (almost always),
+    else the first one that does. Twice as fast as the standard library decoding each record
+    alone. A page that is not a list of objects is `_Malformed`: the file is then read whole.
+    """
 
     def __init__(self, path: Path) -> None:
         self.file = path.open("rb")
-        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.json = json.JSONDecoder()
-        self.text = ""
+        self.buffer = b""
         self.at = 0
         self.eof = False
         first = self.file.read(3)
@@ -76,76 +86,83 @@ class _Records:
         if self.eof:
             return False
         block = self.file.read(READ_BYTES)
-        try:
-            fresh = self.decoder.decode(block, final=not block)
-        except UnicodeDecodeError as exc:
-            raise _Malformed from exc
         self.eof = not block
-        self.text = self.text[self.at :] + fresh
+        self.buffer = self.buffer[self.at :] + block
         self.at = 0
-        return True
+        return bool(block)
 
-    def _char(self) -> str | None:
-        """The next character that is not white space (not consumed); None at the end."""
+    def _char(self) -> int | None:
+        """The next byte that is not white space (not consumed); None at the end."""
         while True:
-            text, at = self.text, self.at
-            while at < len(text) and text[at] in _SPACE:
+            buffer, at = self.buffer, self.at
+            while at < len(buffer) and buffer[at] in _WHITE:
                 at += 1
             self.at = at
-            if at < len(text):
-                return text[at]
+            if at < len(buffer):
+                return buffer[at]
             if not self._more():
                 return None
 
-    def _expect(self, char: str) -> None:
-        if self._char() != char:
+    def _expect(self, char: bytes) -> None:
+        if self._char() != char[0]:
             raise _Malformed
         self.at += 1
 
-    def _value(self) -> Any:
+    def _batch(self) -> list[Any]:
+        """Records from the current one (a `{`) to a place where one ends, at least one."""
+        while len(self.buffer) - self.at < READ_BYTES and self._more():
+            pass
         while True:
-            try:
-                value, end = self.json.raw_decode(self.text, self.at)
-            except json.JSONDecodeError as exc:
-                if not self._more():
-                    raise _Malformed from exc
-                continue
-            # A value that ends the text may go on in the next block: decode it again with more.
-            if end == len(self.text) and not self.eof and self._more():
-                continue
-            self.at = end
-            return value
-
-    def _page(self) -> Iterator[Any]:
-        self._expect("[")
-        if self._char() == "]":
-            self.at += 1
-            return
-        while True:
-            yield self._value()
-            char = self._char()
-            self.at += 1
-            if char == "]":
-                return
-            if char != ",":
+            cuts = [match.start() + 1 for match in _CUT.finditer(self.buffer, self.at)]
+            for cut in _tries(cuts):
+                try:
+                    records = from_json(b"[" + self.buffer[self.at : cut] + b"]")
+                except ValueError:
+                    continue
+                self.at = cut
+                return records
+            if not self._more():
                 raise _Malformed
 
-    def records(self, slurp: bool) -> Iterator[Any]:
+    def _page(self) -> Iterator[list[Any]]:
+        self._expect(b"[")
+        while True:
+            char = self._char()
+            if char == ord("]"):
+                self.at += 1
+                return
+            if char != ord("{"):
+                raise _Malformed
+            yield self._batch()
+            char = self._char()
+            if char == ord(","):
+                self.at += 1
+            elif char != ord("]"):
+                raise _Malformed
+
+    def records(self, slurp: bool) -> Iterator[list[Any]]:
+        """Batches of records, in file order."""
         if not slurp:
             while self._char() is not None:
                 yield from self._page()
             return
-        self._expect("[")
+        self._expect(b"[")
         while True:
             yield from self._page()
             char = self._char()
             self.at += 1
-            if char == "]":
+            if char == ord("]"):
                 break
-            if char != ",":
+            if char != ord(","):
                 raise _Malformed
         if self._char() is not None:
             raise _Malformed
+
+
+def _tries(cuts: list[int]) -> Iterator[int]:
+    """The last two cuts (a big batch), then the others from the first on (a small one)."""
+    yield from cuts[-1:-3:-1]
+    yield from cuts[:-2]
 
 
 def stream_list(
@@ -163,12 +180,12 @@ def stream_list(
     try:
         chunk: list[Any] = []
         try:
-            for record in records.records(slurp):
-                chunk.append(record)
-                if len(chunk) == size:
-                    yield _validate_chunk(name, adapter, chunk, done)
-                    done += len(chunk)
-                    chunk = []
+            for batch in records.records(slurp):
+                chunk += batch
+                while len(chunk) >= size:
+                    part, chunk = chunk[:size], chunk[size:]
+                    yield _validate_chunk(name, adapter, part, done)
+                    done += len(part)
         except (_Malformed, RecursionError):
             chunk = []
             fallback = True

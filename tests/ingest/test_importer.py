@@ -480,7 +480,7 @@ async def test_bulk_upsert_stores_what_upsert_many_stores(tmp_path: Path) -> Non
 
     data = demo.generate_org(repositories=8, alerts=300, seed=3, now=NOW)
     batch = parse_documents(demo.documents(data), now=NOW)
-    every = list(batch.alerts.values())
+    every = [item.to_alert() for item in batch.alerts.values()]
     stored: list[list[Alert]] = []
     for name, upsert in (("bulk", bulk.upsert_alerts), ("store", alerts.upsert_many)):
         eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / name}.db")

@@ -156,3 +156,28 @@ async def test_secret_alerts_stream_too(engine: AsyncEngine) -> None:
     assert report.secret == len(json.loads(SECRET_ORG.read_text()))
     assert report.code == 0 and report.files[0].kind is documents.FileKind.SECRET_ALERTS
     assert AlertKind.SECRET.value == "secret"
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "pretty"])
+async def test_records_that_look_like_record_ends_inside_stream_as_read_whole(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None
+) -> None:
+    """Windows are cut where a record may end (`}` before `,{` or `]`); a cut inside a string or
+    a nested list of objects must not be taken for one."""
+    monkeypatch.setattr(stream, "READ_BYTES", 700)
+    items = alerts(12)
+    for number, item in enumerate(items):
+        item["most_recent_instance"]["message"]["text"] = "ends }, { here }] and } ,{ there"
+        item["assignees"] = [{"login": f"dev{number}"}, {"login": "hubot"}] if number % 2 else []
+        item["rule"]["description"] = "}]" * (number % 3)
+    path = tmp_path / "tricky.json"
+    pages = [items[:5], items[5:]]
+    path.write_text("\n".join(json.dumps(page, indent=indent) for page in pages))
+
+    report = await import_files(engine, [path])
+
+    assert [f.records for f in report.files] == [12]
+    assert (report.code, report.inserted) == (12, 12)
+    async with engine.connect() as conn:
+        people = await conn.scalar(select(func.count()).select_from(schema.alert_assignees))
+    assert people == 12
