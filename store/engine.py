@@ -87,6 +87,60 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
         yield conn
 
 
+SQLITE_DEFAULT_AUTOCHECKPOINT = 1000
+"""SQLite's own `wal_autocheckpoint` (pages), which every pooled connection keeps."""
+LONG_WRITES_AUTOCHECKPOINT = 16_000
+"""`wal_autocheckpoint` (4 KiB pages, about 64 MB of WAL) on a connection that commits many
+small transactions in a row (the sync: one per page of alerts). At SQLite's default of 1,000 pages
+the commit that crosses it copies the WAL back into the database and syncs it, every few pages;
+most of what it copies are the same index pages, written again by the next few commits.
+
+Durability is that of the engine's `synchronous=NORMAL`: a process crash loses no commit (the WAL
+is replayed); a power loss may roll back the commits since the last checkpoint, more of them than
+at 1,000 pages, but each whole, a sync page with its ETag, so the next sync reads it again."""
+
+
+@asynccontextmanager
+async def long_writes(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for many transactions in a row (each: `begin_writes(conn)`, then commit).
+
+    On SQLite its WAL is checkpointed every `LONG_WRITES_AUTOCHECKPOINT` pages instead of 1,000,
+    and once at the end (PASSIVE: it never waits for readers). If the block fails, the
+    connection is dropped rather than returned to the pool, with whatever it had set up
+    (temporary tables included).
+    """
+    async with engine.connect() as conn:
+        sqlite = is_sqlite(conn)
+        try:
+            if sqlite:
+                await _pragma(conn, f"wal_autocheckpoint={LONG_WRITES_AUTOCHECKPOINT}")
+            yield conn
+            if conn.in_transaction():
+                await conn.commit()
+            if sqlite:
+                await _pragma(conn, f"wal_autocheckpoint={SQLITE_DEFAULT_AUTOCHECKPOINT}")
+                await _pragma(conn, "wal_checkpoint(PASSIVE)")
+        except BaseException:
+            await conn.invalidate()
+            raise
+
+
+async def begin_writes(conn: AsyncConnection) -> None:
+    """Begin a transaction that will write. On SQLite it takes the write lock at once (waiting
+    out other writers with the busy timeout): a deferred transaction that read first cannot
+    write after another connection committed, and fails at once with "database is locked"."""
+    if is_sqlite(conn):
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        await conn.begin()
+
+
+async def _pragma(conn: AsyncConnection, pragma: str) -> None:
+    """Run a PRAGMA outside any transaction, leaving none open."""
+    await conn.exec_driver_sql(f"PRAGMA {pragma}")
+    await conn.commit()
+
+
 @asynccontextmanager
 async def writing_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A transaction that reads, then writes, beside other writers (a sync page: read the stored

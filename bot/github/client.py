@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -51,6 +51,9 @@ DEFAULT_BASE_URL = "https://api.github.com"
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 STANDARD_ROLES = frozenset({"admin", "maintain", "write", "triage", "read", "none"})
 _NO_BODY = object()
+
+Decoder = Callable[[bytes], Any]
+"""Reads a success answer's body in place of `json.loads` (`request`)."""
 
 
 def has_write(permission: str) -> bool:
@@ -146,8 +149,13 @@ class GitHubClient:
         params: Params | None = None,
         json_body: Any = _NO_BODY,
         etag: str | None = None,
+        decode: Decoder | None = None,
     ) -> Response:
-        """One REST call with waits and retries; raises a `GitHubError` for any failure."""
+        """One REST call with waits and retries; raises a `GitHubError` for any failure.
+
+        `decode` reads a success answer's body instead of `json.loads` (the sync validates a page
+        of alerts straight from its JSON); a `ValueError` from it means malformed JSON, retried
+        like any answer that cannot be read."""
         method = method.upper()
         url = self._url(path, params)
         body = b"" if json_body is _NO_BODY else json.dumps(json_body).encode()
@@ -167,12 +175,17 @@ class GitHubClient:
                 await self._pacer.retry_or_raise(attempt, exc)
                 continue
             GITHUB_REQUESTS.labels(method, _outcome(status)).inc()
-            outcome = await self._handle(attempt, status, headers, raw)
+            outcome = await self._handle(attempt, status, headers, raw, decode)
             if outcome is not None:
                 return outcome
 
     async def _handle(
-        self, attempt: Attempt, status: int, headers: Mapping[str, str], raw: bytes
+        self,
+        attempt: Attempt,
+        status: int,
+        headers: Mapping[str, str],
+        raw: bytes,
+        decode: Decoder | None = None,
     ) -> Response | None:
         """Turn one answer into a response, an error, or None meaning "try again"."""
         delay = self._pacer.rate_limit_delay(attempt, status, headers, raw)
@@ -191,7 +204,11 @@ class GitHubClient:
             raise error_for(attempt, status, raw)
         self._pacer.note_rate_limit(headers)
         try:
-            data, _, next_url = sansio.decipher_response(status, headers, raw)
+            if decode is None:
+                data, _, next_url = sansio.decipher_response(status, headers, raw)
+            else:  # the links from the headers; the body is the caller's to read
+                _, _, next_url = sansio.decipher_response(status, headers, b"")
+                data = decode(raw)
         except ValueError as exc:  # malformed JSON (or text) in a success answer
             await self._pacer.retry_or_raise(attempt, exc)
             return None
@@ -201,18 +218,25 @@ class GitHubClient:
         return (await self.request("GET", path, params=params)).data
 
     async def paginate(
-        self, path: str, params: Params | None = None, *, conditional: bool = True
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        conditional: bool = True,
+        decode: Decoder | None = None,
     ) -> AsyncIterator[Page]:
         """Yield each page as it arrives, following `Link: rel="next"` (cursor or page style).
 
         With `conditional`, a page whose stored ETag still matches comes back as an empty `Page`
         with `not_modified=True`, and iteration goes on to the next page remembered for it.
+        `decode`: see `request`.
         """
         query = {"per_page": PER_PAGE, **(params or {})}
         url: str | None = self._url(path, query)
         while url is not None:
             cached = await self.etags.get(url) if conditional else None
-            response = await self.request("GET", url, etag=cached.etag if cached else None)
+            etag = cached.etag if cached else None
+            response = await self.request("GET", url, etag=etag, decode=decode)
             if response.not_modified and cached is not None:
                 yield Page(url=url, not_modified=True, etag=cached.etag, next_url=cached.next_url)
                 url = cached.next_url
@@ -249,11 +273,15 @@ class GitHubClient:
         sort: str = "updated",
         direction: str = "desc",
         conditional: bool = True,
+        decode: Decoder | None = None,
     ) -> AsyncIterator[Page]:
         """Code-scanning alerts of the default branches, newest change first by default."""
         params = {"state": state, "sort": sort, "direction": direction}
         return self.paginate(
-            f"/orgs/{seg(org)}/code-scanning/alerts", params, conditional=conditional
+            f"/orgs/{seg(org)}/code-scanning/alerts",
+            params,
+            conditional=conditional,
+            decode=decode,
         )
 
     def list_org_secret_scanning_alerts(
@@ -264,12 +292,16 @@ class GitHubClient:
         sort: str = "updated",
         direction: str = "desc",
         conditional: bool = True,
+        decode: Decoder | None = None,
     ) -> AsyncIterator[Page]:
         """Secret-scanning alerts; an empty `after` asks GitHub for cursor links (per the docs),
         which stay correct on large organizations where deep `page=` numbers do not."""
         params = {"state": state, "sort": sort, "direction": direction, "after": ""}
         return self.paginate(
-            f"/orgs/{seg(org)}/secret-scanning/alerts", params, conditional=conditional
+            f"/orgs/{seg(org)}/secret-scanning/alerts",
+            params,
+            conditional=conditional,
+            decode=decode,
         )
 
     def list_org_repositories(self, org: str, *, conditional: bool = True) -> AsyncIterator[Page]:

@@ -2,7 +2,11 @@
 
 Each listed page is committed in its own transaction as it arrives, with the page's ETag in that
 same transaction (store.sync_state), so an interrupted sync keeps what it got, and the next run
-walks the committed pages with cheap 304s and picks up where it stopped.
+walks the committed pages with cheap 304s and picks up where it stopped. An alert list is written
+on one connection (`store.engine.long_writes`): one alert writer serves all its pages (stage
+tables made and statements built once, each repository looked up once), and on SQLite its WAL is
+checkpointed far less often than after every few pages. Pages go from GitHub's JSON to rows
+without `Alert` models (`bot.github.rows`).
 
 Alerts are listed newest change first (`sort=updated&direction=desc`). An incremental sync stops
 at the first page whose alerts are all older than the high-water mark (the newest `updated_at` of
@@ -23,23 +27,27 @@ A record GitHub sends malformed is skipped, counted and reported by list, reposi
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.clock import Clock, system_clock
-from bot.core.models import Alert
 from bot.github.client import GitHubClient
 from bot.github.http import Page
 from bot.github.payloads import CodeScanningAlert, SecretScanningAlert
+from bot.github.rows import alert_rows
 from bot.github.sync_pages import closing_pages, mapped, prefetched
 from bot.github.sync_report import ListReport, SyncReport
 from bot.github.sync_writers import WritersSync
 from store import alerts as alert_store
 from store import inventory, sync_state
+from store.alert_rows import VALUE_COLUMNS, AlertRows
+from store.bulk import AlertWriter
+from store.engine import long_writes
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +80,14 @@ class _Sync(WritersSync):
         # The sync's ETags must be committed with their pages, so it brings its own store.
         previous, self.client.etags = self.client.etags, self.etags
         try:
-            await self.repositories()
-            await self.optional("custom property values", self.property_values())
-            await self.optional("teams", self.teams())
-            await self.alerts("code_alerts")
-            await self.alerts("secret_alerts")
-            await self.optional("writers", self.writers())
+            await self.timed("repositories", self.repositories())
+            await self.timed(
+                "property_values", self.optional("custom property values", self.property_values())
+            )
+            await self.timed("teams", self.optional("teams", self.teams()))
+            await self.timed("code_alerts", self.alerts("code_alerts"))
+            await self.timed("secret_alerts", self.alerts("secret_alerts"))
+            await self.timed("writers", self.optional("writers", self.writers()))
             self.report.complete = True
         finally:
             self.client.etags = previous
@@ -93,6 +103,14 @@ class _Sync(WritersSync):
             self.report.changed_alerts,
         )
         return self.report
+
+    async def timed(self, name: str, work: Awaitable[None]) -> None:
+        started = time.perf_counter()
+        try:
+            await work
+        finally:
+            part: ListReport = getattr(self.report, name)
+            part.seconds += time.perf_counter() - started
 
     async def _tell(self, on_changed: ChangedCallback | None) -> None:
         if on_changed is None or not self.changed:
@@ -118,25 +136,27 @@ class _Sync(WritersSync):
         started = False
         if name == "code_alerts":
             model: type[CodeScanningAlert | SecretScanningAlert] = CodeScanningAlert
-            pages = self.client.list_org_code_scanning_alerts(self.org)
+            listing = self.client.list_org_code_scanning_alerts
         else:
             model = SecretScanningAlert
-            pages = self.client.list_org_secret_scanning_alerts(self.org)
+            listing = self.client.list_org_secret_scanning_alerts
+        pages = listing(self.org, decode=self.decoder(model))
 
         def prepare(page: Page) -> _AlertPage:
             if page.not_modified:
-                return _AlertPage(page, [], {})
+                return _AlertPage(page, AlertRows(), 0)
             items = self.validate(page, model, name, report)
-            return _AlertPage(
-                page,
-                [item.to_alert() for item in items],
-                {item.repository_full_name or "": item.repository_github_id for item in items},
-            )
+            return _AlertPage(page, alert_rows(items), len(items))
 
         listed = mapped(pages, prepare)
         if walk_all:  # read and parse ahead while this page is stored: nothing stops early here
             listed = prefetched(listed)
-        async with closing_pages(listed) as prepared:
+        async with (
+            closing_pages(listed) as prepared,
+            long_writes(self.engine) as conn,
+            alert_store.writer(conn) as writer,
+        ):
+            await conn.commit()  # the writer's stage tables, before any page
             async for ready in prepared:
                 report.pages += 1
                 if ready.page.not_modified:
@@ -148,7 +168,7 @@ class _Sync(WritersSync):
                 if not started:  # an interrupted pass must not end the next one at a 304
                     started = True
                     await self.save_mark(key, mark, complete=False)
-                stamps = await self.alert_page(ready, report)
+                stamps = await self.alert_page(conn, writer, ready, report)
                 if stamps:
                     newest = max(newest, *stamps) if newest is not None else max(stamps)
                 if not walk_all and mark is not None and stamps and max(stamps) < mark:
@@ -156,25 +176,26 @@ class _Sync(WritersSync):
                     break
         await self.save_mark(key, newest, complete=True)
 
-    async def alert_page(self, ready: _AlertPage, report: ListReport) -> list[datetime]:
+    async def alert_page(
+        self, conn: AsyncConnection, writer: AlertWriter, ready: _AlertPage, report: ListReport
+    ) -> list[datetime]:
         """Upsert one page of alerts and note which known alerts changed (a new alert cannot be
         in a campaign yet, so only the report counts it); returns the alerts' change times."""
-        alerts = ready.alerts
-        keys = [_key(alert) for alert in alerts]
-        async with self.page_transaction(ready.page) as conn:
-            known = self.compare and alerts
-            before = await inventory.alert_versions(conn, keys) if known else {}
-            result = await alert_store.upsert_many(conn, alerts, ready.github_ids)
-        for alert, k in zip(alerts, keys, strict=True):
-            previous = before.get(k)
+        rows = ready.rows
+        async with self.page_transaction(ready.page, conn=conn):
+            known = self.compare and rows.keys
+            before = await inventory.alert_versions(conn, rows.keys) if known else {}
+            result = await writer.write(rows)
+        for key, values in zip(rows.keys, rows.values, strict=True):
+            previous = before.get(key)
             if previous is not None and (
-                previous.state != alert.state or previous.updated_at != alert.updated_at
+                previous.state != values[_STATE] or previous.updated_at != values[_UPDATED]
             ):
                 self.changed.add(previous.id)
-        report.items += len(alerts)
+        report.items += ready.items
         report.inserted += result.inserted
         report.updated += result.updated
-        return [alert.updated_at or alert.created_at for alert in alerts]
+        return [values[_UPDATED] or values[_CREATED] for values in rows.values]
 
     async def save_mark(self, key: str, mark: datetime | None, *, complete: bool) -> None:
         value = {"mark": mark.isoformat() if mark else None, "complete": complete}
@@ -184,15 +205,15 @@ class _Sync(WritersSync):
 
 @dataclass(frozen=True)
 class _AlertPage:
-    """A page of alerts read and converted, ready to store."""
+    """A page of alerts read and laid out as rows, ready to store."""
 
     page: Page
-    alerts: list[Alert]
-    github_ids: dict[str, int | None]
+    rows: AlertRows
+    items: int
+    """Records read (rows hold one per alert: a record repeated on the page is one row)."""
 
 
-def _key(alert: Alert) -> inventory.AlertKey:
-    return (alert.repository.lower(), alert.kind.value, alert.number)
+_STATE, _CREATED, _UPDATED = (VALUE_COLUMNS.index(c) for c in ("state", "created_at", "updated_at"))
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -22,6 +22,8 @@ class ListReport(BaseModel):
     updated: int = 0
     skipped: int = 0
     stopped_early: bool = False
+    seconds: float = 0.0
+    """Wall time spent on the list (a team list includes its teams' repository lists)."""
 
 
 class SyncReport(BaseModel):

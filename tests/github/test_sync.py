@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from bot.campaigns.requests import CreateRequest
 from bot.campaigns.service import CampaignService
 from bot.cli.main import app as cli
-from bot.core.models import AlertKind, AlertRef
+from bot.core.models import Alert, AlertKind, AlertRef
 from bot.core.settings import Settings
 from bot.github.client import GitHubClient
 from bot.github.errors import GitHubAuthError, GitHubUnavailable
@@ -217,6 +217,55 @@ async def test_a_page_failing_midway_keeps_what_was_committed_and_the_rerun_comp
     assert (report.code_alerts.not_modified, report.code_alerts.inserted) == (2, 150)
     assert await count(engine, schema.alerts, schema.alerts.c.kind == "code") == 350
     assert await count(engine, schema.alerts) == 380
+
+
+async def test_an_alert_page_of_malformed_json_is_asked_again(
+    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
+) -> None:
+    """Alert pages are validated straight from their JSON body (the client's `decode`); a body
+    that is not JSON is still retried like any answer that cannot be read."""
+    org(fake, time, code=250)
+    fake.fail_next(ALERTS, Fault.malformed_json(), after=1)
+
+    report = await sync(engine, client, "acme", clock=time.clock)
+
+    assert report.complete and report.skipped_total == 0
+    assert (report.code_alerts.pages, report.code_alerts.items) == (3, 250)
+    assert len(fake.requests_to(ALERTS)) == 4
+    assert await count(engine, schema.alerts, schema.alerts.c.kind == "code") == 250
+
+
+async def test_a_failed_pass_leaves_no_staged_rows_for_the_next_writer(
+    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
+) -> None:
+    """Each alert list is written on one connection, its pages committed one by one; when the
+    list fails, that connection is dropped, so the tag sets it had staged (committed with the
+    pages) cannot end up on another alert through the pool."""
+    org(fake, time, code=350)
+    fake.fail_next(ALERTS, *[Fault.server_error()] * 5, after=2)
+    with pytest.raises(GitHubUnavailable):
+        await sync(engine, client, "acme", clock=time.clock)
+
+    connections = [await engine.connect() for _ in range(3)]
+    try:
+        for number, conn in enumerate(connections, start=900):
+            alert = Alert(
+                repository="acme/web",
+                kind=AlertKind.CODE,
+                number=number,
+                state="open",
+                created_at=START,
+                tags=["only-this"],
+                assignees=["someone"],
+            )
+            await alerts.upsert_many(conn, [alert])
+            await conn.commit()
+    finally:
+        for conn in connections:
+            await conn.close()
+    for number in range(900, 903):
+        stored = await find(engine, "acme/web", AlertKind.CODE, number)
+        assert (stored.tags, stored.assignees) == (["only-this"], ["someone"])
 
 
 async def test_an_interrupted_incremental_sync_is_finished_by_the_next(
