@@ -83,7 +83,6 @@ from store.engine import create_engine
 from store.migrate import upgrade
 from store.upsert import insert_ignore
 from tests.builders import code_alert, repo
-from tests.scheduler.conftest import FakeClock
 
 CREATED = datetime(2026, 9, 21, 10, 0, tzinfo=UTC)
 """A Monday: every campaign is created then, seven weeks before the digest."""
@@ -130,6 +129,17 @@ def aim(value: float, limit: float) -> str:
 
 
 # ---- the world ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeClock:
+    """The services' clock, moved by hand (as `tests.scheduler.conftest` has it; that module
+    needs pytest, which the bench must run without)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @dataclass

@@ -28,7 +28,7 @@ from store import alerts, repositories
 from store.engine import create_engine
 from store.migrate import upgrade
 from tests.builders import code_alert, repo
-from tests.fakes.fixtures import BOT_TOKEN
+from tests.fakes.constants import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "UBENCH"

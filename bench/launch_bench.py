@@ -92,7 +92,7 @@ from commands.delivery import views
 from commands.delivery.messenger import METADATA_EVENT, PER_CHANNEL_RATE, SlackMessenger
 from commands.shared import ids
 from store import outbox, schema
-from tests.fakes.fixtures import SIGNING_SECRET
+from tests.fakes.constants import SIGNING_SECRET
 from tests.fakes.signing import SignedRequest, SlackSigner, button
 
 WAIT = 300.0

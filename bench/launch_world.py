@@ -36,7 +36,7 @@ from bot.github.sync import sync
 from store import identities, schema
 from store.engine import create_engine
 from store.migrate import upgrade
-from tests.fakes.fixtures import BOT_TOKEN, SIGNING_SECRET, free_port
+from tests.fakes.constants import BOT_TOKEN, SIGNING_SECRET, free_port
 
 ORG = "acme"
 TOKEN = "ghp_benchtoken0123456789"

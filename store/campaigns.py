@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     RowMapping,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -24,14 +24,9 @@ from bot.core.models import (
     AlertStatus,
     Assignment,
     Campaign,
-    CampaignAlert,
     CampaignState,
-    RepositoryProgress,
-    StatusCounts,
 )
-from bot.core.playbooks import AlertException
-from store import checklists, exceptions, fix_links, schema
-from store.alerts import select_alerts, with_children
+from store import schema
 from store.times import utc
 from store.upsert import chunks, insert_ignore
 
@@ -85,14 +80,10 @@ def _campaign(row: RowMapping, alert_count: int = 0) -> Campaign:
 
 
 def _with_counts() -> Any:
-    counts = (
-        select(ca.c.campaign_id, func.count().label("alert_count"))
-        .group_by(ca.c.campaign_id)
-        .subquery()
-    )
-    return select(c, func.coalesce(counts.c.alert_count, 0).label("alert_count")).outerjoin(
-        counts, counts.c.campaign_id == c.c.id
-    )
+    """Campaigns with their alert counts: each count read from the campaign's own range of the
+    primary key, so finding one campaign never counts every campaign's alerts."""
+    count = select(func.count()).select_from(ca).where(ca.c.campaign_id == c.c.id).scalar_subquery()
+    return select(c, count.label("alert_count"))
 
 
 async def insert_campaign(
@@ -143,18 +134,25 @@ async def add_alerts(
     await insert_ignore(conn, ca, rows, ["campaign_id", "alert_id"])
 
 
+_GET = _with_counts().where(c.c.id == bindparam("campaign_id"))
+_LIST = _with_counts().order_by(c.c.id)
+_LIST_IN_STATES = _LIST.where(c.c.state.in_(bindparam("states", expanding=True)))
+"""Read on every `/campaign`, button and App Home: built once, executed with parameters."""
+
+
 async def get(conn: AsyncConnection, campaign_id: int) -> Campaign | None:
-    found = (await conn.execute(_with_counts().where(c.c.id == campaign_id))).mappings().first()
+    found = (await conn.execute(_GET, {"campaign_id": campaign_id})).mappings().first()
     return _campaign(found, found["alert_count"]) if found else None
 
 
 async def list_campaigns(
     conn: AsyncConnection, states: Sequence[CampaignState] | None = None
 ) -> list[Campaign]:
-    stmt = _with_counts().order_by(c.c.id)
     if states:
-        stmt = stmt.where(c.c.state.in_([state.value for state in states]))
-    rows = (await conn.execute(stmt)).mappings()
+        chosen = {"states": [state.value for state in states]}
+        rows = (await conn.execute(_LIST_IN_STATES, chosen)).mappings()
+    else:
+        rows = (await conn.execute(_LIST)).mappings()
     return [_campaign(row, row["alert_count"]) for row in rows]
 
 
@@ -184,140 +182,6 @@ async def delete_campaign(conn: AsyncConnection, campaign_id: int) -> None:
     await conn.execute(delete(asg).where(asg.c.campaign_id == campaign_id))
     await conn.execute(delete(ca).where(ca.c.campaign_id == campaign_id))
     await conn.execute(delete(c).where(c.c.id == campaign_id))
-
-
-async def status_counts(
-    conn: AsyncConnection, campaign_ids: Sequence[int]
-) -> dict[int, StatusCounts]:
-    """Open / in progress / closed per campaign, in one grouped query."""
-    status = campaign_status().label("status")
-    stmt = (
-        select(ca.c.campaign_id, status, func.count())
-        .select_from(ca.join(a, a.c.id == ca.c.alert_id))
-        .where(ca.c.campaign_id.in_(campaign_ids))
-        .group_by(ca.c.campaign_id, status)
-    )
-    result = {campaign_id: StatusCounts() for campaign_id in campaign_ids}
-    for campaign_id, name, number in await conn.execute(stmt):
-        setattr(result[campaign_id], name, number)
-    return result
-
-
-async def repository_counts(
-    conn: AsyncConnection, campaign_ids: Sequence[int]
-) -> dict[int, list[RepositoryProgress]]:
-    """Open / in progress / closed per repository of each campaign, in one grouped query."""
-    status = campaign_status()
-    stmt = (
-        select(
-            ca.c.campaign_id,
-            r.c.full_name,
-            func.sum(case((status == AlertStatus.OPEN.value, 1), else_=0)),
-            func.sum(case((status == AlertStatus.IN_PROGRESS.value, 1), else_=0)),
-            func.sum(case((status == AlertStatus.CLOSED.value, 1), else_=0)),
-        )
-        .select_from(ca.join(a, a.c.id == ca.c.alert_id).join(r, r.c.id == ca.c.repository_id))
-        .where(ca.c.campaign_id.in_(campaign_ids))
-        .group_by(ca.c.campaign_id, r.c.full_name)
-    )
-    result: dict[int, list[RepositoryProgress]] = {cid: [] for cid in campaign_ids}
-    for campaign_id, name, o, p, cl in await conn.execute(stmt):
-        result[campaign_id].append(RepositoryProgress(name=name, open=o, in_progress=p, closed=cl))
-    return result
-
-
-async def closed_dates(
-    conn: AsyncConnection, campaign_ids: Sequence[int], since: datetime
-) -> dict[int, list[date]]:
-    """The days on which each campaign's alerts closed, since `since` (for burn rate)."""
-    closed_at = func.coalesce(a.c.closed_at, a.c.updated_at)
-    stmt = (
-        select(ca.c.campaign_id, closed_at)
-        .select_from(ca.join(a, a.c.id == ca.c.alert_id))
-        .where(ca.c.campaign_id.in_(campaign_ids), a.c.is_open.is_(False), closed_at >= since)
-    )
-    result: dict[int, list[date]] = {campaign_id: [] for campaign_id in campaign_ids}
-    for campaign_id, when in await conn.execute(stmt):
-        moment = utc(when)
-        if moment is not None:
-            result[campaign_id].append(moment.date())
-    return result
-
-
-async def campaign_alerts(
-    conn: AsyncConnection,
-    campaign_id: int,
-    *,
-    repository: str | None = None,
-    status: AlertStatus | None = None,
-    assignee: str | None = None,
-    claimable_by: tuple[str, str] | None = None,
-    offset: int = 0,
-    limit: int = 20,
-) -> tuple[list[CampaignAlert], int]:
-    """One page of a campaign's alerts, in progress first, and the total matching.
-
-    `claimable_by` (Slack user, GitHub login): the person's own alerts and the unassigned open
-    ones in repositories their login may write to: what they can work on."""
-    status_expr = campaign_status()
-    order = case(
-        (status_expr == AlertStatus.IN_PROGRESS.value, 0),
-        (status_expr == AlertStatus.OPEN.value, 1),
-        else_=2,
-    )
-    conditions: list[ColumnElement[bool]] = [ca.c.campaign_id == campaign_id]
-    if repository is not None:
-        name = repository.lower()
-        conditions.append((r.c.full_name_lower == name) | (r.c.name_lower == name))
-    if status is not None:
-        conditions.append(status_expr == status.value)
-    if assignee is not None:
-        conditions.append(asg.c.assignee == assignee)
-    if claimable_by is not None:
-        user, login = claimable_by
-        writable = select(schema.repository_writers.c.repository_id).where(
-            schema.repository_writers.c.login == login.lower()
-        )
-        unassigned_open = and_(
-            asg.c.assignee.is_(None), a.c.is_open.is_(True), ca.c.repository_id.in_(writable)
-        )
-        conditions.append((asg.c.assignee == user) | unassigned_open)
-    base = (
-        ca.join(a, a.c.id == ca.c.alert_id)
-        .join(r, r.c.id == ca.c.repository_id)
-        .outerjoin(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == a.c.id))
-    )
-    total = await conn.scalar(select(func.count()).select_from(base).where(*conditions))
-    stmt = (
-        select_alerts()
-        .add_columns(status_expr.label("campaign_status"), asg.c.assignee.label("assignee"))
-        .join(ca, ca.c.alert_id == a.c.id)
-        .outerjoin(asg, and_(asg.c.campaign_id == ca.c.campaign_id, asg.c.alert_id == a.c.id))
-        .where(*conditions)
-        .order_by(order, r.c.full_name_lower, a.c.kind, a.c.number)
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = (await conn.execute(stmt)).mappings().all()
-    alerts = await with_children(conn, rows)
-    alert_ids = [alert.id for alert in alerts if alert.id]
-    fixes = await fix_links.latest_for(conn, alert_ids)
-    ticks = await checklists.ticked_for(conn, alert_ids)
-    excepted = await exceptions.open_for_alerts(conn, alert_ids)
-    page = [
-        CampaignAlert(
-            campaign_id=campaign_id,
-            alert=alert,
-            status=AlertStatus(row["campaign_status"]),
-            assignee=row["assignee"],
-            fix=fixes.get(alert.id or 0),
-            checklist=ticks.get(alert.id or 0, []),
-            exception=_exception_state(excepted, alert.id or 0),
-            exception_until=_exception_until(excepted, alert.id or 0),
-        )
-        for alert, row in zip(alerts, rows, strict=True)
-    ]
-    return page, int(total or 0)
 
 
 async def contains(conn: AsyncConnection, campaign_id: int, alert_id: int) -> bool:
@@ -432,11 +296,3 @@ async def has_assignment(conn: AsyncConnection, campaign_id: int, assignee: str)
         .limit(1)
     )
     return found is not None
-
-
-def _exception_state(found: Mapping[int, AlertException], alert_id: int) -> str | None:
-    return found[alert_id].state.value if alert_id in found else None
-
-
-def _exception_until(found: Mapping[int, AlertException], alert_id: int) -> date | None:
-    return found[alert_id].expires_on if alert_id in found else None

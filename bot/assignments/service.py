@@ -20,7 +20,6 @@ from bot.core.errors import CampaignError, Conflict, NotFound, PermissionDenied
 from bot.core.models import (
     Alert,
     AlertKind,
-    AlertStatus,
     Assignment,
     Campaign,
     CampaignAlert,
@@ -265,15 +264,15 @@ class AssignmentService:
             )
         return campaign, items, total
 
-    async def mine(self, user: str) -> list[tuple[Campaign, list[CampaignAlert]]]:
-        """A person's open alerts across active campaigns, in progress first, by campaign."""
-        found: list[tuple[Campaign, list[CampaignAlert]]] = []
-        for campaign in await self.campaigns.list_campaigns():
-            items, _ = await self.campaigns.alerts(campaign, assignee=user, limit=MINE_PER_CAMPAIGN)
-            still_open = [item for item in items if item.status is not AlertStatus.CLOSED]
-            if still_open:
-                found.append((campaign, still_open))
-        return found
+    async def mine(
+        self, user: str, *, limit: int | None = None
+    ) -> list[tuple[Campaign, list[CampaignAlert]]]:
+        """A person's open alerts across active campaigns, in progress first, by campaign: at
+        most `MINE_PER_CAMPAIGN` of each, and `limit` in all (what a message can show)."""
+        active = await self.campaigns.list_campaigns()
+        return await self.campaigns.open_assigned(
+            user, active, per_campaign=MINE_PER_CAMPAIGN, limit=limit
+        )
 
     async def link(self, actor: str, user: str, login: str) -> Identity:
         """A security manager links a Slack user to a GitHub login (GitHub checks it on assign)."""

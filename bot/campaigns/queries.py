@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -33,11 +33,14 @@ from bot.core.models import (
 from bot.core.query.ast import QualifierTerm, Query, QueryError
 from bot.core.query.parser import parse
 from bot.core.settings import Settings
-from store import alert_query, events, identities, known_values
+from store import alert_pages, alert_query, events, identities, known_values
 from store import campaigns as store
+from store import progress as progress_store
 
 LONE_QUALIFIER = re.compile(r"^\s*-?(?P<qualifier>[\w.-]+):\s*$")
 VALUES_SHOWN = 30
+PERIOD_DAYS = 7
+"""Progress reports what closed in the last week."""
 MAX_NUMBER_DIGITS = 9
 """Campaign numbers are small; a longer run of digits would overflow the database's integer."""
 
@@ -192,24 +195,39 @@ class CampaignQueries:
     async def progress(self, campaign: Campaign) -> Progress:
         return (await self.progress_many([campaign]))[0]
 
-    async def progress_many(self, campaigns: Sequence[Campaign]) -> list[Progress]:
-        """Progress of several campaigns in a handful of grouped queries, not one per campaign."""
+    async def progress_many(
+        self, campaigns: Sequence[Campaign], *, repositories: bool = True
+    ) -> list[Progress]:
+        """Progress of several campaigns in one grouped pass over their alerts (one per local
+        date when their time zones disagree), not one per campaign.
+
+        `repositories=False` leaves `Progress.repositories` empty and counts per campaign only:
+        for lists, which show a campaign's totals and never its repositories."""
         if not campaigns:
             return []
-        ids = [campaign.number for campaign in campaigns]
-        since = self.clock() - timedelta(days=progress_math.BURN_WINDOW_DAYS + 1)
+        todays = {campaign.number: self.today(campaign.timezone) for campaign in campaigns}
+        facts: dict[int, progress_store.CampaignFacts] = {}
         async with self.engine.connect() as conn:
-            counts = await store.status_counts(conn, ids)
-            closed = await store.closed_dates(conn, ids, since)
-            repos = await store.repository_counts(conn, ids)
+            for today in sorted(set(todays.values())):
+                # A close counts on its UTC date (the burn rate's days end on the local today).
+                facts |= await progress_store.campaign_facts(
+                    conn,
+                    [number for number, day in todays.items() if day == today],
+                    recent_since=_utc_midnight(today, 1 - progress_math.BURN_WINDOW_DAYS),
+                    period_since=_utc_midnight(today, 1 - PERIOD_DAYS),
+                    until=_utc_midnight(today, 1),
+                    repositories=repositories,
+                )
         return [
-            progress_math.compute(
+            progress_math.compute_counted(
                 campaign_id=campaign.number,
-                counts=counts[campaign.number],
-                repositories=repos[campaign.number],
-                closed_dates=closed[campaign.number],
+                counts=facts[campaign.number].counts,
+                repositories=facts[campaign.number].repositories,
+                closed_recently=facts[campaign.number].closed_recently,
+                closed_in_period=facts[campaign.number].closed_in_period,
                 due=campaign.due_date,
-                today=self.today(campaign.timezone),
+                today=todays[campaign.number],
+                period_days=PERIOD_DAYS,
                 started=campaign.created_at.astimezone(ZoneInfo(campaign.timezone)).date(),
             )
             for campaign in campaigns
@@ -241,7 +259,7 @@ class CampaignQueries:
                 )
             assignee = viewer
         async with self.engine.connect() as conn:
-            return await store.campaign_alerts(
+            return await alert_pages.campaign_alerts(
                 conn,
                 campaign.number,
                 repository=repository,
@@ -251,6 +269,28 @@ class CampaignQueries:
                 offset=offset,
                 limit=limit,
             )
+
+    async def open_assigned(
+        self,
+        user: str,
+        campaigns: Sequence[Campaign],
+        *,
+        per_campaign: int,
+        limit: int | None = None,
+    ) -> list[tuple[Campaign, list[CampaignAlert]]]:
+        """A person's open and in-progress alerts in these campaigns, at most `per_campaign` of
+        each (in progress first) and, with `limit`, at most that many in all (the campaigns in
+        the order given, which must be by number); campaigns where they hold none are left
+        out. One query for all the campaigns, not one per campaign."""
+        async with self.engine.connect() as conn:
+            held = await alert_pages.open_assigned(
+                conn,
+                user,
+                [campaign.number for campaign in campaigns],
+                per_campaign=per_campaign,
+                limit=limit,
+            )
+        return [(each, held[each.number]) for each in campaigns if each.number in held]
 
     async def for_user(self, user_id: str) -> list[Campaign]:
         """Active campaigns that touch the repositories a user works on."""
@@ -265,6 +305,11 @@ class CampaignQueries:
     async def history(self, campaign: Campaign) -> list[Event]:
         async with self.engine.connect() as conn:
             return await events.for_campaign(conn, campaign.number)
+
+
+def _utc_midnight(day: date, days_later: int) -> datetime:
+    """The start (UTC) of the day `days_later` days after `day`."""
+    return datetime.combine(day + timedelta(days=days_later), time(), UTC)
 
 
 def _matches(qualifier: str, value: str, existing: dict[str, str]) -> bool:

@@ -152,7 +152,10 @@ class CampaignService(CampaignQueries):
                 if earlier is not None:
                     return Created(campaign=earlier, left_out=earlier.left_out, replayed=True)
             await self._check_room_for_active(conn, "create")
-            counts = await alert_query.count_selection(conn, query, now=now)
+            # One pass over the selection counts it per repository; the alerts kept are then
+            # read from the most recently pushed repositories only.
+            selection = await alert_query.selection_for_campaign(conn, query, now=now)
+            counts = selection.counts
             if counts.alerts == 0:
                 raise CampaignError(
                     f"“{text}” selects no alerts; a campaign needs at least one.", field="query"
@@ -171,7 +174,7 @@ class CampaignService(CampaignQueries):
                     "(from the most recently pushed repositories).",
                     field="query",
                 )
-            chosen = await alert_query.select_for_campaign(conn, query, now=now, limit=limit)
+            chosen = await alert_query.choose(conn, selection, limit=limit)
             left_out = counts.alerts - len(chosen)
             campaign = Campaign(
                 name=request.name,

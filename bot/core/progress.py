@@ -59,10 +59,40 @@ def compute(
     started: date | None = None,
 ) -> Progress:
     """Everything a progress view or digest needs, from the store's raw facts."""
-    rate = burn_rate(closed_dates, today)
+    period_start = today - timedelta(days=period_days)
+    return compute_counted(
+        campaign_id=campaign_id,
+        counts=counts,
+        repositories=repositories,
+        closed_recently=sum(
+            1 for day in closed_dates if today - timedelta(days=BURN_WINDOW_DAYS) < day <= today
+        ),
+        closed_in_period=sum(1 for day in closed_dates if period_start < day <= today),
+        due=due,
+        today=today,
+        period_days=period_days,
+        started=started,
+    )
+
+
+def compute_counted(
+    *,
+    campaign_id: int,
+    counts: StatusCounts,
+    repositories: Sequence[RepositoryProgress],
+    closed_recently: int,
+    closed_in_period: int,
+    due: date,
+    today: date,
+    period_days: int = 7,
+    started: date | None = None,
+) -> Progress:
+    """`compute` from the closes already counted: `closed_recently` within the burn window
+    (the `BURN_WINDOW_DAYS` days ending today), `closed_in_period` within the `period_days`
+    days ending today (the store counts them in the same pass as the statuses)."""
+    rate = closed_recently / BURN_WINDOW_DAYS
     remaining = counts.open + counts.in_progress
     projected = projected_completion(remaining, rate, today)
-    period_start = today - timedelta(days=period_days)
     ordered = sorted(
         repositories, key=lambda repo: (-(repo.open + repo.in_progress), repo.name.lower())
     )
@@ -71,7 +101,7 @@ def compute(
         counts=counts,
         repositories=ordered,
         days_left=(due - today).days,
-        closed_in_period=sum(1 for day in closed_dates if period_start < day <= today),
+        closed_in_period=closed_in_period,
         period_days=period_days,
         burn_rate=round(rate, 3),
         projected_completion=projected,

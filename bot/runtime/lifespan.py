@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -110,6 +111,19 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+@contextlib.contextmanager
+def _start_up_objects_frozen() -> Iterator[None]:
+    """What start-up built (modules, schemas, compiled statements, the app) lives as long as
+    the bot: kept out of the cyclic collector's way, so a full collection does not stop the
+    loop, and every acknowledgement waiting on it, to scan it all again. Thawed at shutdown."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _describe_start(settings: Settings) -> str:
@@ -261,9 +275,11 @@ async def serve(
             Health(engine=engine, slack=slack, scheduler=scheduler, clock=clock),
             signing_secret=secret_of(settings.slack_signing_secret) or "",
             extra_routes=webhooks,
+            tasks=services.tasks,
         )
         await _start_web(web_app, settings, stack, shutdown_timeout)
         stack.enter_context(_stop_on_signals(stop))
+        stack.enter_context(_start_up_objects_frozen())
         log.info("campaignbot ready on %s:%s", settings.host, settings.port)
         if ready is not None:
             ready.set()

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.clock import Clock, system_clock
 from bot.core.notices import OutboxStats
+from bot.core.tasks import TaskTracker
 from bot.metrics import (
     ACK_SECONDS,
     OUTBOX_FAILED,
@@ -129,11 +130,16 @@ def slack_signature_ok(verifier: SignatureVerifier, body: bytes, headers: Any) -
 
 
 def _slack_events_handler(
-    bolt_app: AsyncApp, signing_secret: str
+    bolt_app: AsyncApp, signing_secret: str, tasks: TaskTracker
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def slack_events(request: web.Request) -> web.Response:
+        # Listeners' work after their acks waits while a request is being answered.
+        with tasks.answering():
+            return await answer(request)
+
+    async def answer(request: web.Request) -> web.Response:
         # Slack's payloads stay far below this; anything larger is refused unread.
         if (request.content_length or 0) > SLACK_BODY_MAX:
             return web.Response(status=413, text="request body too large")
@@ -195,15 +201,18 @@ def build_web_app(
     *,
     signing_secret: str = "",
     extra_routes: Sequence[web.AbstractRouteDef] = (),
+    tasks: TaskTracker | None = None,
 ) -> web.Application:
     """The one aiohttp app: Slack's HTTP endpoint (HTTP mode only), health, and extra routes
-    such as `/github/webhooks`."""
+    such as `/github/webhooks`. `tasks` is the listeners' tracker (their work after an ack
+    waits while Slack requests are being answered)."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     routes: list[web.AbstractRouteDef] = [
         web.get(HEALTH_PATH, _health_handler(health)),
         web.get(METRICS_PATH, _metrics_handler(health)),
     ]
     if bolt_app is not None:
-        routes.append(web.post(SLACK_EVENTS_PATH, _slack_events_handler(bolt_app, signing_secret)))
+        handler = _slack_events_handler(bolt_app, signing_secret, tasks or TaskTracker())
+        routes.append(web.post(SLACK_EVENTS_PATH, handler))
     app.add_routes([*routes, *extra_routes])
     return app

@@ -34,6 +34,9 @@ from commands.shared.blocks import (
 )
 
 ALERTS_PER_PAGE = 10
+MINE_CARDS = (MESSAGE_BLOCKS - 1) // 3
+"""The most alert cards `mine_blocks` can show: a card of an open alert in an active campaign
+has at least three blocks (text, facts, buttons), so no more are worth reading."""
 BLOCK_ID = 255
 
 ALERT_STATUS_LABEL = {
@@ -257,6 +260,7 @@ def mine_blocks(
     """`/campaign mine`: each active campaign with the person's open alerts, in progress first."""
     if not found:
         return dicts([section("You have no open alerts in active campaigns.")])
+    room = MESSAGE_BLOCKS - 1
     blocks: list[Block] = []
     for campaign, items in found:
         blocks.append(
@@ -266,9 +270,13 @@ def mine_blocks(
             )
         )
         for item in items[:ALERTS_PER_PAGE]:
+            if len(blocks) >= room:
+                break  # what is cut would never be shown: it is not built
             blocks += alert_card(campaign, item, viewer, now=now)
         blocks.append(divider())
-    return dicts(blocks[: MESSAGE_BLOCKS - 1])
+        if len(blocks) >= room:
+            break
+    return dicts(blocks[:room])
 
 
 def workable_blocks(

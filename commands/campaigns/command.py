@@ -9,7 +9,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.errors import CampaignError
 from bot.services import Services
-from commands.alerts.views import ALERTS_PER_PAGE, AlertPage, alert_list, mine_blocks
+from commands.alerts.views import (
+    ALERTS_PER_PAGE,
+    MINE_CARDS,
+    AlertPage,
+    alert_list,
+    mine_blocks,
+)
 from commands.campaigns.forms import open_form
 from commands.campaigns.modal_views import delete_modal, edit_modal
 from commands.campaigns.open_create import open_create_modal
@@ -66,7 +72,7 @@ class CampaignCommands:
         found = await self.campaigns.list_campaigns(
             include_closed=command.list_scope == "all", only_closed=command.list_scope == "closed"
         )
-        progresses = await self.campaigns.progress_many(found)
+        progresses = await self.campaigns.progress_many(found, repositories=False)
         await ctx.tell(
             f"{len(found)} campaigns", campaign_list(found, progresses, command.list_scope)
         )
@@ -150,7 +156,7 @@ class CampaignCommands:
         await ctx.tell(f"{escape(alert.reference)} in #{campaign.id} is no longer <@{before}>'s.")
 
     async def mine(self, ctx: SlackContext, command: Command) -> None:
-        found = await self.services.assignments.mine(ctx.user_id)
+        found = await self.services.assignments.mine(ctx.user_id, limit=MINE_CARDS)
         blocks = mine_blocks(found, viewer=ctx.user_id, now=self.campaigns.clock())
         await ctx.tell("Your open alerts", blocks)
 

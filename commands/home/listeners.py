@@ -25,7 +25,7 @@ class Home:
             if manager
             else await self.campaigns.for_user(user_id)
         )
-        progresses = await self.campaigns.progress_many(found)
+        progresses = await self.campaigns.progress_many(found, repositories=False)
         mine = await self.assignments.mine(user_id)
         view = home_view(
             found,

@@ -8,15 +8,19 @@ may answer with field errors), and turns a `CampaignError` into what the user sh
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from pydantic import ValidationError
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from bot.core.errors import CampaignError, FieldErrors
 from bot.core.tasks import TaskTracker
@@ -89,6 +93,54 @@ class SlackContext:
             )
 
 
+class SessionRespond(AsyncRespond):
+    """Bolt's `respond` on the app's one aiohttp session: Bolt's own opens a session, and so a
+    connection (with Slack, a TLS handshake), for every reply."""
+
+    def __init__(self, response_url: str | None, session: aiohttp.ClientSession | None) -> None:
+        super().__init__(response_url=response_url)
+        self.session = session
+
+    async def __call__(
+        self,
+        text: str | dict[str, Any] = "",
+        blocks: Sequence[dict[str, Any] | Block] | None = None,
+        attachments: Sequence[dict[str, Any] | Attachment] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> WebhookResponse:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        if isinstance(text, dict):
+            return await super().__call__(text)  # a whole message: Bolt's way, rarely used
+        message: dict[str, Any] = {"text": text}
+        if blocks:
+            message["blocks"] = _dicts(blocks)
+        if attachments:
+            message["attachments"] = _dicts(attachments)
+        optional = {
+            "response_type": response_type,
+            "replace_original": replace_original,
+            "delete_original": delete_original,
+            "unfurl_links": unfurl_links,
+            "unfurl_media": unfurl_media,
+            "thread_ts": thread_ts,
+            "metadata": metadata,
+        }
+        message |= {key: value for key, value in optional.items() if value is not None}
+        client = AsyncWebhookClient(url=self.response_url, session=self.session)
+        return await client.send_dict(message)
+
+
+def _dicts(items: Sequence[Any]) -> list[dict[str, Any]]:
+    return [item if isinstance(item, dict) else item.to_dict() for item in items]
+
+
 Handler = Callable[[SlackContext], Awaitable[None]]
 HomeRefresh = Callable[[str, AsyncWebClient], Awaitable[None]]
 """Re-publish a person's App Home after they changed something (wired in `commands.register`)."""
@@ -102,34 +154,44 @@ def listener(
     handler: Handler, tasks: TaskTracker, *, ack_first: bool = True
 ) -> Callable[..., Awaitable[None]]:
     """Adapt a `SlackContext` handler to bolt: acknowledgement, error answering, and tracking
-    (so shutdown waits for work that goes on after the ack)."""
+    (so shutdown waits for work that goes on after the ack). After an early ack the work waits
+    its turn (`TaskTracker.after_ack`): acknowledgements being sent go first."""
 
     async def bolt_listener(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         tasks.track_current()
+        respond = SessionRespond(respond.response_url, client.session)
         ctx = SlackContext(body=body, client=client, _ack=ack, respond=respond)
-        if ack_first:
-            await ctx.ack()
-        try:
-            await handler(ctx)
-        except CampaignError as exc:
-            await answer_error(ctx, exc)
-        except SlackApiError as exc:
-            log.warning("Slack refused a call: %s", exc.response.get("error"))
-            await ctx.ack()
-            await ctx.tell(f"Slack refused that: {exc.response.get('error', 'unknown error')}.")
-        except ValidationError:
-            # A button value or private_metadata that is not what we wrote: forged or stale.
-            await answer_error(ctx, CampaignError(DAMAGED))
-        except Exception:  # the last resort: a person always gets an answer, the log the trace
-            log.exception("listener %s failed", handler.__name__)
-            await answer_error(ctx, CampaignError(FAILED))
-        finally:
-            await ctx.ack()
+        if not ack_first:
+            await _answer(handler, ctx)
+            return
+        await ctx.ack()
+        async with tasks.after_ack():  # other requests' acks first; a few at a time
+            await _answer(handler, ctx)
 
     bolt_listener.__name__ = handler.__name__
     return bolt_listener
+
+
+async def _answer(handler: Handler, ctx: SlackContext) -> None:
+    """Run the handler; whatever goes wrong, the person gets an answer and the request its ack."""
+    try:
+        await handler(ctx)
+    except CampaignError as exc:
+        await answer_error(ctx, exc)
+    except SlackApiError as exc:
+        log.warning("Slack refused a call: %s", exc.response.get("error"))
+        await ctx.ack()
+        await ctx.tell(f"Slack refused that: {exc.response.get('error', 'unknown error')}.")
+    except ValidationError:
+        # A button value or private_metadata that is not what we wrote: forged or stale.
+        await answer_error(ctx, CampaignError(DAMAGED))
+    except Exception:  # the last resort: a person always gets an answer, the log the trace
+        log.exception("listener %s failed", handler.__name__)
+        await answer_error(ctx, CampaignError(FAILED))
+    finally:
+        await ctx.ack()
 
 
 async def answer_error(ctx: SlackContext, exc: CampaignError) -> None:
