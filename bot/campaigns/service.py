@@ -7,114 +7,26 @@ the state and what will be said never disagree, and a crash after the commit los
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from bot.campaigns import rules
+from bot.campaigns.checks import CampaignChecks
 from bot.campaigns.launch import launch_notices
-from bot.campaigns.ports import CampaignObserver, Directory
-from bot.campaigns.queries import CampaignQueries
+from bot.campaigns.notifier import CampaignNotifier
 from bot.campaigns.requests import EDITABLE, Created, CreateRequest, Edited, EditRequest
 from bot.core import notices, templates
-from bot.core.clock import Clock, system_clock
-from bot.core.errors import CampaignError, Conflict, PermissionDenied, raise_all
-from bot.core.models import Campaign, CampaignState, Event
-from bot.core.notices import Notice, NoticeKind, NoticeState
-from bot.core.settings import Settings
-from store import alert_query, events, outbox, preferences
-from store import assignments as assignment_store
+from bot.core.errors import CampaignError, Conflict, raise_all
+from bot.core.models import Campaign, CampaignState
+from bot.core.notices import Notice, NoticeKind
+from store import alert_query, outbox
 from store import campaigns as store
 from store.engine import write_transaction
 
-log = logging.getLogger(__name__)
 
-
-class CampaignService(CampaignQueries):
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        settings: Settings,
-        *,
-        directory: Directory | None = None,
-        clock: Clock = system_clock,
-    ) -> None:
-        super().__init__(engine, settings, directory=directory, clock=clock)
-        self.observers: list[CampaignObserver] = []
-        self.notices_written: Callable[[], None] | None = None
-        """Called after a commit that wrote notices: the in-process deliverer wakes at once."""
-
-    async def after_commit(self, campaign: Campaign, action: str, wrote_notices: bool) -> None:
-        if wrote_notices and self.notices_written is not None:
-            self.notices_written()
-        for observer in self.observers:
-            try:
-                await observer.campaign_changed(campaign, action)
-            except Exception:  # an observer must never undo a committed change
-                log.exception("observer %r failed on %s of #%s", observer, action, campaign.id)
-
-    # -- permission checks the surfaces ask before opening a form --------------------------
-
-    async def check_can_create(self, actor: str) -> None:
-        """Asked before the form opens: who may create, and whether there is room for one more."""
-        await self._require_security_manager(actor, "create campaigns")
-        async with self.engine.connect() as conn:
-            await self._check_room_for_active(conn, "create")
-
-    async def check_can_delete(self, actor: str) -> None:
-        await self._require_security_manager(actor, "delete campaigns")
-
-    async def check_can_edit(self, actor: str, campaign: Campaign) -> None:
-        """Raise unless `actor` may edit `campaign` now (checked before opening the form)."""
-        await self.require_manager(actor, campaign, "edit")
-        rules.require_active(campaign, "edit")
-
-    async def check_can_change_state(
-        self, actor: str, campaign: Campaign, *, closing: bool
-    ) -> None:
-        """Raise unless `actor` may close (or reopen) `campaign` now."""
-        await self.require_manager(actor, campaign, "close" if closing else "reopen")
-        if closing and campaign.state is CampaignState.CLOSED:
-            raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already closed.")
-        if not closing and campaign.state is CampaignState.ACTIVE:
-            raise Conflict(f"Campaign #{campaign.id} “{campaign.name}” is already active.")
-
-    async def _require_security_manager(self, actor: str, action: str) -> None:
-        if not await self.directory.is_security_manager(actor):
-            raise PermissionDenied(f"Only security managers can {action}.")
-
-    async def require_manager(self, actor: str, campaign: Campaign, action: str) -> None:
-        if not await self.may_manage(actor, campaign):
-            raise PermissionDenied(
-                f"Only the campaign's manager (<@{campaign.manager}>) or a security manager "
-                f"can {action} campaign #{campaign.id}."
-            )
-
-    def _check_query_text(self, text: str) -> None:
-        if not text.strip():
-            raise CampaignError("Give a filter query or choose a template.", field="query")
-        self.parse_query(text)
-
-    async def _check_manager_field(self, manager: str) -> None:
-        if not manager:
-            raise CampaignError("Choose a campaign manager.", field="manager")
-        if not await self.directory.is_security_manager(manager):
-            raise CampaignError(
-                f"A campaign's manager must be a security manager; <@{manager}> is not one.",
-                field="manager",
-            )
-
-    async def _check_room_for_active(self, conn: AsyncConnection, verb: str) -> None:
-        active = await store.count_active(conn)
-        limit = self.settings.max_active_campaigns
-        if active >= limit:
-            raise Conflict(
-                f"There are already {active} active campaigns, the most allowed ({limit}). "
-                f"Close one before you {verb} another."
-            )
+class CampaignService(CampaignChecks, CampaignNotifier):
+    """Every campaign mutation: the checks (`CampaignChecks`), then the rows, the audit event and
+    the notices in one transaction (`CampaignNotifier`)."""
 
     # -- mutations -------------------------------------------------------------------------
 
@@ -355,109 +267,6 @@ class CampaignService(CampaignQueries):
             await outbox.enqueue(conn, [notice])
         await self.after_commit(campaign, "reported", True)
         return notice
-
-    async def alerts_changed(self, alert_ids: Sequence[int]) -> None:
-        """Alerts moved (a webhook, a sync): bring the affected campaigns' live cards up to date,
-        and tell each assignee once that their alert was closed, or is open again."""
-        now = self.clock()
-        wrote = False
-        async with write_transaction(self.engine) as conn:
-            changed = await assignment_store.held(conn, alert_ids)
-            quiet = await preferences.muted(conn, [item.assignee for item in changed])
-            told = [
-                notices.alert_status(
-                    item.campaign_id,
-                    item.assignee,
-                    alert_id=item.alert_id,
-                    reference=item.reference,
-                    state=item.state,
-                    changed_at=item.updated_at,
-                    now=now,
-                )
-                for item in changed
-                if item.assignee not in quiet
-            ]
-            wrote |= bool(await outbox.enqueue(conn, told))
-            wrote |= await self._refresh_cards(conn, alert_ids, now)
-        if wrote and self.notices_written is not None:
-            self.notices_written()
-
-    async def work_changed(self, alert_ids: Sequence[int]) -> None:
-        """Work started on alerts (a fix branch or pull request): only the cards move."""
-        async with write_transaction(self.engine) as conn:
-            wrote = await self._refresh_cards(conn, alert_ids, self.clock())
-        if wrote and self.notices_written is not None:
-            self.notices_written()
-
-    async def _refresh_cards(
-        self, conn: AsyncConnection, alert_ids: Sequence[int], now: datetime
-    ) -> bool:
-        wrote = False
-        for campaign_id in await store.active_with_alerts(conn, alert_ids):
-            campaign = await store.get(conn, campaign_id)
-            if campaign is None or not await self._card_needs_refresh(conn, campaign):
-                continue
-            channel = campaign.announce_channel or campaign.channel
-            refresh = notices.card_refresh(campaign_id, channel, now)
-            wrote |= bool(await outbox.enqueue(conn, [refresh]))
-        return wrote
-
-    async def _tell_channel(
-        self,
-        conn: AsyncConnection,
-        campaign: Campaign,
-        kind: NoticeKind,
-        now: datetime,
-        event_id: int,
-        payload: dict[str, Any],
-    ) -> list[Notice]:
-        """The announcement in the campaign's channel, and a refresh of its live card."""
-        told: list[Notice] = []
-        if campaign.channel:
-            told.append(
-                notices.announcement(
-                    kind, campaign.number, campaign.channel, now, event_id=event_id, payload=payload
-                )
-            )
-        if await self._card_needs_refresh(conn, campaign):
-            channel = campaign.announce_channel or campaign.channel
-            told.append(notices.card_refresh(campaign.number, channel, now))
-        return told
-
-    @staticmethod
-    async def _card_needs_refresh(conn: AsyncConnection, campaign: Campaign) -> bool:
-        """A posted card, or one being posted right now (it may show the old state), gets one
-        refresh; none while one already waits, and none while the launch itself still waits (it
-        will show the state as it is when it goes out)."""
-        if await outbox.has_pending(conn, NoticeKind.CARD, campaign.number):
-            return False
-        return bool(campaign.announce_ts) or await outbox.has_pending(
-            conn, NoticeKind.LAUNCH, campaign.number, states=(NoticeState.SENDING,)
-        )
-
-    async def record(
-        self,
-        conn: AsyncConnection,
-        campaign: Campaign,
-        actor: str,
-        action: str,
-        *,
-        subject: str | None = None,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> int:
-        return await events.add(
-            conn,
-            Event(
-                campaign_id=campaign.id,
-                actor=actor,
-                action=action,
-                at=self.clock(),
-                subject=subject,
-                before=before,
-                after=after,
-            ),
-        )
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""The table definitions by domain; import them through store.schema, which gathers them all."""
