@@ -18,6 +18,8 @@ from bot.core.query.ast import Query
 from bot.core.query.qualifiers import SECURITY_SEVERITY_VALUES, SEVERITY_LEVEL_VALUES
 from store import schema
 from store.alert_filter import compile_query, covered, scan
+from store.alert_summary import summed_on_server
+from store.engine import is_sqlite
 from store.upsert import chunks
 
 a = schema.alerts
@@ -129,7 +131,10 @@ async def breakdown(
     conn: AsyncConnection, query: Query, *, now: datetime, top: int = 5
 ) -> Breakdown:
     """What the preview shows, from one grouped pass over the selection: counts by repository,
-    by severity of code alerts and by secret type; the totals follow from the groups."""
+    by severity of code alerts and by secret type; the totals follow from the groups. On
+    PostgreSQL the server sums the groups itself (`store.alert_summary`)."""
+    if not is_sqlite(conn):
+        return await _summed_breakdown(conn, query, now=now, top=top)
     tally = _Tally(
         await _groups(conn, query, now, a.c.security_severity, a.c.severity), levels=True
     )
@@ -138,6 +143,32 @@ async def breakdown(
         by_severity=_by_severity(tally.severity),
         by_secret_type=dict(_most(tally.secret_type.items(), top)),
         top_repositories=await _top_repositories(conn, tally.per_repository, top),
+    )
+
+
+async def _summed_breakdown(
+    conn: AsyncConnection, query: Query, *, now: datetime, top: int
+) -> Breakdown:
+    summary = await summed_on_server(conn, compile_query(query, now=now, ranges=True), top=top)
+    severity: dict[str, int] = {}
+    secret_type: dict[str, int] = {}
+    for (kind, detail), count in summary.detail.items():
+        if kind == AlertKind.CODE.value:
+            severity[UNKNOWN if detail is None else detail] = count
+        elif kind == AlertKind.SECRET.value:
+            secret_type[UNKNOWN if detail is None else detail] = count
+    counts = SelectionCounts(
+        alerts=summary.alerts,
+        repositories=summary.repositories,
+        code=summary.by_kind.get(AlertKind.CODE.value, 0),
+        secret=summary.by_kind.get(AlertKind.SECRET.value, 0),
+        notes=query.notes,
+    )
+    return Breakdown(
+        counts=counts,
+        by_severity=_by_severity(severity),
+        by_secret_type=dict(_most(secret_type.items(), top)),
+        top_repositories=_most(summary.top_repositories, top),
     )
 
 

@@ -166,3 +166,44 @@ async def test_the_migrations_make_the_indexes_the_schema_declares(engine: Async
     declared = {index.name: tuple(column.name for column in index.columns) for index in a.indexes}
     assert {name: made.get(name) for name in declared} == declared
     assert made["ix_alerts_preview"] == schema.PREVIEW_COLUMNS
+
+
+async def plain_per_repository(engine: AsyncEngine, text: str) -> list[tuple[str, int]]:
+    """Every selected repository with its alerts, most first, ties by name."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(r.c.full_name, func.count())
+            .join(r, r.c.id == a.c.repository_id)
+            .where(compile_query(parse(text), now=NOW))
+            .group_by(r.c.full_name)
+        )
+        return sorted(((name, int(count)) for name, count in rows), key=lambda x: (-x[1], x[0]))
+
+
+async def plain_secret_types(engine: AsyncEngine, text: str) -> list[tuple[str, int]]:
+    kind = func.coalesce(a.c.secret_type, "none")
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(kind, func.count())
+            .where(compile_query(parse(text), now=NOW), a.c.kind == literal("secret"))
+            .group_by(kind)
+        )
+        return sorted(((name, int(count)) for name, count in rows), key=lambda x: (-x[1], x[0]))
+
+
+@pytest.mark.parametrize("top", [1, 3, 5, 12])
+async def test_the_breakdown_names_the_top_repositories_and_secret_types_ties_by_name(
+    stocked: AsyncEngine, top: int
+) -> None:
+    """On PostgreSQL the server sums the groups (store.alert_summary), on SQLite Python does:
+    both must keep exactly the `top` first of the plain ranking, ties at the cut broken by name."""
+    tied = 0
+    for text in QUERIES:
+        async with stocked.connect() as conn:
+            detail = await alert_query.breakdown(conn, parse(text), now=NOW, top=top)
+        ranked = await plain_per_repository(stocked, text)
+        tied += len(ranked) > top and ranked[top - 1][1] == ranked[top][1]
+        assert detail.top_repositories == ranked[:top], text
+        expected_types = await plain_secret_types(stocked, text)
+        assert list(detail.by_secret_type.items()) == expected_types[:top], text
+    assert tied, "the inventory must hold a tie at the cut for this test to mean anything"
