@@ -330,23 +330,32 @@ def signed(kind: str, index: int, signer: SlackSigner, response_url: str) -> Sig
     return signer.command(text, user_id=ADMIN, response_url=response_url)
 
 
-async def _post(http: aiohttp.ClientSession, url: str, request: SignedRequest) -> float:
-    start = time.perf_counter()
+@dataclass
+class Sent:
+    """One request: when it left (`time.monotonic()`, the clock the fake stamps replies with)
+    and how long its acknowledgement took, in milliseconds."""
+
+    at: float
+    ack_ms: float
+
+
+async def _post(http: aiohttp.ClientSession, url: str, request: SignedRequest) -> Sent:
+    at, start = time.monotonic(), time.perf_counter()
     async with http.post(url, data=request.body, headers=request.headers) as response:
         await response.read()
         assert response.status == 200, response.status
-    return (time.perf_counter() - start) * 1000
+    return Sent(at, (time.perf_counter() - start) * 1000)
 
 
 async def burst(
     http: aiohttp.ClientSession, url: str, requests: Sequence[SignedRequest], concurrency: int
-) -> list[float]:
-    """Milliseconds per request, `concurrency` in flight at a time (1: one after another)."""
+) -> list[Sent]:
+    """Each request as sent, `concurrency` in flight at a time (1: one after another)."""
     if concurrency == 1:
         return [await _post(http, url, request) for request in requests]
     gate = asyncio.Semaphore(concurrency)
 
-    async def limited(request: SignedRequest) -> float:
+    async def limited(request: SignedRequest) -> Sent:
         async with gate:
             return await _post(http, url, request)
 
@@ -426,19 +435,25 @@ async def measure(
         async def round_of(figure: Figure, count: int) -> None:
             requests = [signed(figure.kind, i, signer, fake.hook()[1]) for i in range(count)]
             cpu = floor.cpu_seconds()
-            figure.floor += await burst(http, floor.url, requests, figure.concurrency)
+            figure.floor += [
+                sent.ack_ms for sent in await burst(http, floor.url, requests, figure.concurrency)
+            ]
             figure.floor_cpu += floor.cpu_seconds() - cpu
             hooks = [fake.hook() for _ in range(count)]
             requests = [signed(figure.kind, i, signer, url) for i, (_, url) in enumerate(hooks)]
-            cpu, sent = bot.cpu_seconds(), time.monotonic()
-            figure.bot += await burst(http, bot.url, requests, figure.concurrency)
+            cpu = bot.cpu_seconds()
+            sent = await burst(http, bot.url, requests, figure.concurrency)
+            figure.bot += [request.ack_ms for request in sent]
             answer = await fake.call("wait", hooks=[hook for hook, _ in hooks], timeout=WAIT)
             if not answer["ok"]:
                 raise RuntimeError(f"{figure.kind}: replies missing after {WAIT:.0f} s: {answer}")
             figure.bot_cpu += bot.cpu_seconds() - cpu
             # The fake stamps arrivals with the system-wide monotonic clock, as this process.
             arrivals = (await fake.call("stats"))["hooks"]
-            figure.replies += [(arrivals[hook][0] - sent) * 1000 for hook, _ in hooks]
+            figure.replies += [
+                (arrivals[hook][0] - request.at) * 1000
+                for (hook, _), request in zip(hooks, sent, strict=True)
+            ]
 
         for kind in KINDS:
             for url in (floor.url, bot.url):  # connections, caches
