@@ -28,22 +28,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     String,
     and_,
     bindparam,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from bot.core.cwe import cwe_spellings
 from bot.core.query.ast import BareWord, QualifierTerm, Query, Term
@@ -56,6 +51,7 @@ from bot.core.query.qualifiers import (
 )
 from bot.core.query.times import time_range
 from store import schema
+from store.dialect_sql import LowerIn, contains, scan
 
 a = schema.alerts
 r = schema.repositories
@@ -67,31 +63,6 @@ Clause = ColumnElement[bool]
 Compiler = Callable[[tuple[str, ...], datetime], Clause]
 
 
-class _Scan(FunctionElement[Any]):
-    """A column that SQLite should read by scanning the table rather than through an index."""
-
-    name = "scan"
-    inherit_cache = True
-
-
-@compiles(_Scan)
-def _compile_scan(element: _Scan, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(_Scan, "sqlite")
-def _compile_scan_sqlite(element: _Scan, compiler: SQLCompiler, **kw: Any) -> str:
-    # Unary + is a no-op on any SQLite value that makes the term unusable for an index.
-    return "+" + str(compiler.process(element.clauses, **kw))
-
-
-def scan(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """`column`, read by scanning on SQLite (see the module docstring); plain elsewhere."""
-    element = _Scan(column)
-    element.type = column.type
-    return element
-
-
 _RANGES: ContextVar[bool] = ContextVar("ranges", default=False)
 """Set while `compile_query(ranges=True)` runs: `is_open` and `kind` may lead an index range."""
 
@@ -99,32 +70,6 @@ _RANGES: ContextVar[bool] = ContextVar("ranges", default=False)
 def _leading(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """`is_open` or `kind`: plain when compiling with ranges, else read by scanning."""
     return column if _RANGES.get() else scan(column)
-
-
-class _Contains(FunctionElement[bool]):
-    """Case-insensitive substring match: SQLite's LIKE already ignores ASCII case (its lower()
-    folds nothing more), so it skips the lower() calls that SQLAlchemy's `icontains` adds."""
-
-    name = "contains_text"
-    inherit_cache = True
-    type = Boolean()
-
-
-@compiles(_Contains)
-def _compile_contains(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({column} ILIKE {pattern} ESCAPE '/')"
-
-
-@compiles(_Contains, "sqlite")
-def _compile_contains_sqlite(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    column, pattern = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({column} LIKE {pattern} ESCAPE '/')"
-
-
-def _contains(column: ColumnElement[Any], word: str) -> Clause:
-    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return _Contains(column, literal(f"%{escaped}%", String()))
 
 
 def compile_query(query: Query, *, now: datetime, ranges: bool = False) -> Clause:
@@ -174,33 +119,11 @@ def _term(term: Term, now: datetime) -> Clause:
 # --- helpers --------------------------------------------------------------------------------
 
 
-class _LowerIn(FunctionElement[bool]):
-    """`lower(column) IN (values)`, the values lower-cased already. SQLite's lower() folds ASCII
-    letters only, as its NOCASE collation does: `column COLLATE NOCASE IN (…)` there selects the
-    same rows without a function call per row (a third faster over a million alerts)."""
-
-    name = "lower_in"
-    inherit_cache = True
-    type = Boolean()
-
-
-@compiles(_LowerIn)
-def _compile_lower_in(element: _LowerIn, compiler: SQLCompiler, **kw: Any) -> str:
-    column, values = element.clauses
-    return str(compiler.process(func.lower(column).in_(values), **kw))
-
-
-@compiles(_LowerIn, "sqlite")
-def _compile_lower_in_sqlite(element: _LowerIn, compiler: SQLCompiler, **kw: Any) -> str:
-    column, values = element.clauses
-    return str(compiler.process(column.collate("NOCASE").in_(values), **kw))
-
-
 def _one_of(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
     """`column`, lower-cased, is one of `values`; never NULL, so NOT stays two-valued."""
     column = scan(column)
     wanted = bindparam(None, list(values), type_=String(), expanding=True)
-    return and_(column.is_not(None), _LowerIn(column, wanted))
+    return and_(column.is_not(None), LowerIn(column, wanted))
 
 
 def _flag(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
@@ -240,8 +163,8 @@ def _text(word: str) -> Clause:
     """Substring of rule id or name, secret type or its name, or the repository's name."""
     fields = (a.c.rule_id, a.c.rule_name, a.c.secret_type, a.c.secret_type_display_name)
     name = r.c.full_name_lower if "/" in word else r.c.name_lower
-    matches = [and_(scan(column).is_not(None), _contains(scan(column), word)) for column in fields]
-    return _either(*matches, _in_repositories(_contains(name, word), selective=False))
+    matches = [and_(scan(column).is_not(None), contains(scan(column), word)) for column in fields]
+    return _either(*matches, _in_repositories(contains(name, word), selective=False))
 
 
 # --- qualifiers for every kind --------------------------------------------------------------
