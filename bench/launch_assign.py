@@ -42,7 +42,8 @@ from bench.launch_clicks import (
 )
 from bench.launch_dms import WAIT
 from bench.launch_world import ORG, TOKEN, GitHubProcess
-from bench.slack_bench import bare_bolt_server, p95_99
+from bench.slack_bench import p95_99
+from bench.slack_world import bare_bolt_server
 from bot.core.settings import Settings
 from bot.runtime.lifespan import serve
 from store import schema
