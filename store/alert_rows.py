@@ -134,6 +134,34 @@ class AlertRows:
         return len(self.keys)
 
     @classmethod
+    def merged(cls, parts: Sequence[AlertRows]) -> AlertRows:
+        """Several batches as one, each key once: a later batch's record wins, as writing the
+        batches one after another would leave it."""
+        if len(parts) == 1:
+            return parts[0]
+        rows = cls()
+        at: dict[AlertKey, int] = {}
+        for part in parts:
+            rows.github_ids.update(part.github_ids)
+            for key, repository, values, tags, people in zip(
+                part.keys, part.repositories, part.values, part.tags, part.assignees, strict=True
+            ):
+                index = at.get(key)
+                if index is None:
+                    at[key] = len(rows.keys)
+                    rows.keys.append(key)
+                    rows.repositories.append(repository)
+                    rows.values.append(values)
+                    rows.tags.append(tags)
+                    rows.assignees.append(people)
+                else:
+                    rows.repositories[index] = repository
+                    rows.values[index] = values
+                    rows.tags[index] = tags
+                    rows.assignees[index] = people
+        return rows
+
+    @classmethod
     def from_alerts(
         cls, alerts: Sequence[Alert], github_ids: dict[str, int | None] | None = None
     ) -> AlertRows:

@@ -61,3 +61,18 @@ def test_rows_are_those_the_alert_models_give() -> None:
     # The sync validates pages straight from their JSON: the same models, so the same rows.
     assert CODE_ALERTS.validate_json(json.dumps(data.code_alerts + extra[:4])) == code
     assert SECRET_ALERTS.validate_json(json.dumps(data.secret_alerts + extra[4:])) == secret
+
+
+def test_pages_merged_into_one_batch_give_the_rows_of_the_whole_list() -> None:
+    """A full sync stores ten pages per transaction (`AlertRows.merged`): wherever the pages are
+    cut, and with a record repeated on a later page (an alert GitHub moved while the walk ran),
+    each alert is one row and the later record wins, as writing page after page would leave it."""
+    data = generate_org(org="acme", repositories=12, alerts=600, seed=3, now=NOW)
+    extra = odd_ones(data.code_alerts, data.secret_alerts)
+    code = list(CODE_ALERTS.validate_python(data.code_alerts + extra[:4]))
+    whole = alert_rows(code)
+    distinct = {((item.repository_full_name or "").lower(), item.number) for item in code}
+    assert len(whole) == len(distinct) < len(code)  # a record repeated is one row
+    for size in (1, 7, 100, len(code)):
+        pages = [alert_rows(code[start : start + size]) for start in range(0, len(code), size)]
+        assert AlertRows.merged(pages) == whole, size
