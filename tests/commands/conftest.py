@@ -1,4 +1,5 @@
-"""A running bot over a seeded inventory, driven by signed requests like Slack's own."""
+"""A running bot over a seeded inventory, driven by signed requests like Slack's own; and the
+representative scenarios the view tests (tests/commands/test_views_*.py) render."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.core.models import Campaign, CampaignAlert, Progress
 from store import alerts, repositories
 from store.engine import create_engine
 from store.migrate import upgrade
 from tests.builders import code_alert, repo, secret_alert
+from tests.commands.view_support import SCENARIO_NAMES, SCENARIOS
 from tests.conftest import NOW
 from tests.fakes.fixtures import RunningApp, StartApp
 from tests.fakes.signing import SlackSigner, button
@@ -165,3 +168,9 @@ def input_values(**fields: Any) -> dict[str, dict[str, Any]]:
             value = [{"value": "continue"}] if value else []
         values[name] = {name: {"type": kind, key: value}}
     return values
+
+
+@pytest.fixture(params=SCENARIO_NAMES)
+def scenario(request: pytest.FixtureRequest) -> tuple[Campaign, Progress, list[CampaignAlert]]:
+    """Each of tests/commands/view_support.py's SCENARIOS: a campaign, its progress, its alerts."""
+    return SCENARIOS[request.param]

@@ -1,6 +1,8 @@
-"""Fixtures of the exception tests (tests/playbooks/test_exceptions_*.py): settings with their
-limits, the playbooks world of tests/playbooks/test_checklist.py, and the exception service on it.
-test_checklist.py and test_escalation.py define their own `settings` (and `world`), which take
+"""Fixtures of the checklist and exception tests (tests/playbooks/test_checklist_*.py,
+test_exceptions_*.py): settings with the exception limits, the playbooks world of
+tests/playbooks/world_support.py, and the checklist and exception services on it.
+The checklist and escalation test modules (test_checklist_*.py, test_escalation_*.py) take their
+own `settings` (`settings = checklist_settings`, `settings = escalation_settings`), which take
 precedence there.
 """
 
@@ -10,9 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.settings import Settings
+from bot.playbooks.checklist import ChecklistService
 from bot.playbooks.exceptions import ExceptionService
 from tests.playbooks.exception_support import MAX_DAYS, WARN_DAYS
-from tests.playbooks.test_checklist import ADMIN, MANAGER, World, build_world
+from tests.playbooks.world_support import ADMIN, MANAGER, World, build_world
 
 
 @pytest.fixture
@@ -33,3 +36,8 @@ async def world(engine: AsyncEngine, settings: Settings) -> World:
 @pytest.fixture
 def exceptions(world: World) -> ExceptionService:
     return ExceptionService(world.assignments, world.states)
+
+
+@pytest.fixture
+def checklist(world: World) -> ChecklistService:
+    return ChecklistService(world.assignments, world.states)

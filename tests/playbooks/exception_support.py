@@ -13,7 +13,7 @@ from bot.core.notices import Notice, NoticeKind
 from bot.core.playbooks import AlertException
 from bot.playbooks.exceptions import ExceptionService
 from store import exceptions as exception_store
-from tests.playbooks.test_checklist import (
+from tests.playbooks.world_support import (
     CODE1,
     DEV,
     NOW,

@@ -24,7 +24,7 @@ from tests.playbooks.exception_support import (
     stored,
     told,
 )
-from tests.playbooks.test_checklist import (
+from tests.playbooks.world_support import (
     API1,
     DEV,
     MANAGER,

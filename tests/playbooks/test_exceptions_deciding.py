@@ -17,7 +17,7 @@ from bot.core.playbooks import AlertException, ExceptionState
 from bot.playbooks.exceptions import ExceptionService
 from bot.reports.digest import digest_facts
 from tests.playbooks.exception_support import ENDS, WHY, ask, stored, told
-from tests.playbooks.test_checklist import (
+from tests.playbooks.world_support import (
     ADMIN,
     CODE1,
     DEV,

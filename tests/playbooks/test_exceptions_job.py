@@ -11,7 +11,7 @@ from bot.core.notices import Notice, NoticeKind
 from bot.core.playbooks import AlertException, ExceptionState
 from bot.playbooks.exceptions import ExceptionService
 from tests.playbooks.exception_support import ENDS, WARN_DAYS, ask, stored, told
-from tests.playbooks.test_checklist import (
+from tests.playbooks.world_support import (
     DEV,
     MANAGER,
     WEB1,

@@ -1,5 +1,6 @@
-"""Fixtures of the clock-job tests: a small inventory, a campaign service on a fake clock, and
-helpers to create campaigns, assign alerts and read the reminder keys from the outbox."""
+"""Fixtures of the clock-job tests: a small inventory, a campaign service on a fake clock, the
+campaign of tests/scheduler/test_clock_*.py, and helpers to create campaigns, assign alerts and
+read the reminder keys from the outbox."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.core.settings import Settings
 from bot.scheduler.jobs import ClockJobs
 from store import alerts, outbox, repositories
 from tests.builders import code_alert, repo
+from tests.scheduler.clock_support import ALICE, BOB, DUE
 
 ADMIN = "UADMIN"
 MANAGER = "UMANAGER"
@@ -190,3 +192,14 @@ async def simulate(
             seen[key] = now
         now += HOUR
     return seen
+
+
+@pytest.fixture
+async def campaign(
+    svc: CampaignService, assignments: AssignmentService, clock: FakeClock
+) -> Campaign:
+    """Launched on Monday 5 October 2026, due on Wednesday 18 November, in UTC; Alice holds
+    acme/web#code-1 and Bob acme/web#code-2 (tests/scheduler/clock_support.py)."""
+    launched = await create(svc, clock, START, due_date=DUE, timezone="UTC")
+    await assign(assignments, launched, {ALICE: ["acme/web#code-1"], BOB: ["acme/web#code-2"]})
+    return launched

@@ -1,7 +1,8 @@
 """`campaignbot sync` against FakeGitHub: the inventory follows GitHub, page by page.
 
-The client gets the fake clock and the fake sleep of test_client, so rate limits and retries
-never really wait; the fake server reads the same clock.
+The client gets the fake clock and the fake sleep of tests/github/support.py, so rate limits and
+retries never really wait; the fake server reads the same clock. Failures are in
+tests/github/test_sync_failures.py.
 """
 
 from __future__ import annotations
@@ -10,29 +11,26 @@ import asyncio
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from bot.campaigns.requests import CreateRequest
 from bot.campaigns.service import CampaignService
 from bot.cli.main import app as cli
-from bot.core.models import Alert, AlertKind, AlertRef
+from bot.core.models import AlertKind
 from bot.core.settings import Settings
 from bot.github.client import GitHubClient
-from bot.github.errors import GitHubAuthError, GitHubUnavailable
 from bot.github.sync import sync
 from bot.github.sync_report import SyncReport
-from store import alerts, repositories, schema
+from store import repositories, schema
 from store.engine import create_engine
 from store.migrate import upgrade
 from store.times import utc
-from tests.fakes.github import FakeGitHub, Fault
-from tests.github.support import START, FakeTime
+from tests.fakes.github import FakeGitHub
+from tests.github.support import ALERTS, SECRETS, START, FakeTime
+from tests.github.sync_support import count, find, org
 
-ALERTS = "/orgs/acme/code-scanning/alerts"
-SECRETS = "/orgs/acme/secret-scanning/alerts"
 ADMIN = "UADMIN"
 
 
@@ -48,53 +46,6 @@ class Changes:
     @property
     def last(self) -> set[int]:
         return set(self.calls[-1]) if self.calls else set()
-
-
-def org(fake: FakeGitHub, time: FakeTime, *, code: int = 250, secret: int = 30) -> None:
-    """Three repositories with teams and properties; alerts whose update times all differ."""
-    fake.add_repo(
-        "web",
-        topics=["frontend", "pci"],
-        visibility="internal",
-        pushed_at=START - timedelta(days=1),
-    )
-    fake.add_repo("api", topics=["backend"], private=False, pushed_at=START - timedelta(days=3))
-    fake.add_repo("legacy", archived=True, pushed_at=START - timedelta(days=400))
-    fake.set_properties("web", BusinessPriority="Urgent", Compliance=["PCI-DSS", "GDPR"])
-    fake.set_properties("api", BusinessPriority="High")
-    fake.add_team("frontend", repos={"web": "push", "api": "pull"})
-    fake.add_team("platform", repos={"api": "maintain", "legacy": "admin"})
-    repos = ["web", "api", "legacy"]
-    for i in range(code):
-        moment = START - timedelta(hours=code - i)
-        fake.add_code_alert(
-            repos[i % 3],
-            state="fixed" if i % 10 == 0 else "open",
-            rule_id="js/xss" if i % 2 else "js/sql-injection",
-            created_at=moment - timedelta(days=30),
-            updated_at=moment,
-            assignees=["octocat"] if i == 1 else (),
-        )
-    for i in range(secret):
-        moment = START - timedelta(hours=secret - i, minutes=30)
-        fake.add_secret_alert(
-            repos[i % 2],
-            state="resolved" if i % 5 == 0 else "open",
-            created_at=moment - timedelta(days=3),
-            updated_at=moment,
-            assigned_to="octocat" if i == 1 else None,
-        )
-
-
-async def count(engine: AsyncEngine, table: Any, *where: Any) -> int:
-    async with engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-
-
-async def find(engine: AsyncEngine, repository: str, kind: AlertKind, number: int) -> Any:
-    async with engine.connect() as conn:
-        [alert] = await alerts.find(conn, AlertRef(repository=repository, kind=kind, number=number))
-    return alert
 
 
 def non_304(report: SyncReport) -> int:
@@ -199,117 +150,6 @@ async def test_unchanged_resync_costs_only_304s(
     assert non_304(walked) == 0 and walked.code_alerts.pages == 3
     assert changes.calls == []
     assert await count(engine, schema.alerts) == 280
-
-
-async def test_a_page_failing_midway_keeps_what_was_committed_and_the_rerun_completes(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    org(fake, time, code=350)
-    fake.fail_next(ALERTS, *[Fault.server_error()] * 5, after=2)
-
-    with pytest.raises(GitHubUnavailable):
-        await sync(engine, client, "acme", clock=time.clock)
-    assert await count(engine, schema.alerts) == 200  # two pages committed
-
-    report = await sync(engine, client, "acme", clock=time.clock)
-
-    assert report.complete
-    assert (report.code_alerts.not_modified, report.code_alerts.inserted) == (2, 150)
-    assert await count(engine, schema.alerts, schema.alerts.c.kind == "code") == 350
-    assert await count(engine, schema.alerts) == 380
-
-
-async def test_an_alert_page_of_malformed_json_is_asked_again(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    """Alert pages are validated straight from their JSON body (the client's `decode`); a body
-    that is not JSON is still retried like any answer that cannot be read."""
-    org(fake, time, code=250)
-    fake.fail_next(ALERTS, Fault.malformed_json(), after=1)
-
-    report = await sync(engine, client, "acme", clock=time.clock)
-
-    assert report.complete and report.skipped_total == 0
-    assert (report.code_alerts.pages, report.code_alerts.items) == (3, 250)
-    assert len(fake.requests_to(ALERTS)) == 4
-    assert await count(engine, schema.alerts, schema.alerts.c.kind == "code") == 250
-
-
-async def test_a_failed_pass_leaves_no_staged_rows_for_the_next_writer(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    """Each alert list is written on one connection, its pages committed one by one; when the
-    list fails, that connection is dropped, so the tag sets it had staged (committed with the
-    pages) cannot end up on another alert through the pool."""
-    org(fake, time, code=350)
-    fake.fail_next(ALERTS, *[Fault.server_error()] * 5, after=2)
-    with pytest.raises(GitHubUnavailable):
-        await sync(engine, client, "acme", clock=time.clock)
-
-    connections = [await engine.connect() for _ in range(3)]
-    try:
-        for number, conn in enumerate(connections, start=900):
-            alert = Alert(
-                repository="acme/web",
-                kind=AlertKind.CODE,
-                number=number,
-                state="open",
-                created_at=START,
-                tags=["only-this"],
-                assignees=["someone"],
-            )
-            await alerts.upsert_many(conn, [alert])
-            await conn.commit()
-    finally:
-        for conn in connections:
-            await conn.close()
-    for number in range(900, 903):
-        stored = await find(engine, "acme/web", AlertKind.CODE, number)
-        assert (stored.tags, stored.assignees) == (["only-this"], ["someone"])
-
-
-async def test_an_interrupted_incremental_sync_is_finished_by_the_next(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    org(fake, time, code=300, secret=0)
-    await sync(engine, client, "acme", clock=time.clock)
-    time.advance(hours=1)
-    for number in range(1, 101):
-        for repo in ("web", "api", "legacy"):
-            fake.set_code_alert_state(repo, number, "dismissed", at=time.now)
-        time.advance(seconds=1)
-    fake.fail_next(ALERTS, *[Fault.server_error()] * 5, after=1)
-
-    with pytest.raises(GitHubUnavailable):
-        await sync(engine, client, "acme", clock=time.clock)
-    report = await sync(engine, client, "acme", clock=time.clock)
-
-    assert report.code_alerts.not_modified == 1  # page 1, committed by the failed run
-    assert await count(engine, schema.alerts, schema.alerts.c.state == "dismissed") == 300
-
-
-async def test_a_secondary_rate_limit_mid_sync_is_waited_out(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    org(fake, time)
-    fake.fail_next(ALERTS, Fault.secondary_limit(retry_after=45), after=1)
-
-    report = await sync(engine, client, "acme", clock=time.clock)
-
-    assert report.complete and 45 in time.sleeps
-    assert await count(engine, schema.alerts, schema.alerts.c.kind == "code") == 250
-
-
-async def test_a_revoked_token_is_a_clear_error_after_one_request(
-    engine: AsyncEngine, client: GitHubClient, fake: FakeGitHub, time: FakeTime
-) -> None:
-    org(fake, time)
-    fake.revoke_token()
-
-    with pytest.raises(GitHubAuthError, match="invalid, expired or revoked"):
-        await sync(engine, client, "acme", clock=time.clock)
-
-    assert len(fake.requests) == 1 and time.sleeps == []
 
 
 async def test_malformed_records_are_skipped_counted_and_reported(
