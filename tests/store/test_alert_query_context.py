@@ -64,6 +64,23 @@ async def test_archived_repositories_are_in_unless_archived_false(org: AsyncEngi
     }
 
 
+async def test_not_archived_selects_what_archived_false_selects(org: AsyncEngine) -> None:
+    """`-archived:true` is compiled as `archived:false` (a plan PostgreSQL can start from the
+    repositories a `team:` names); the selection must not change, with other terms or alone."""
+    for extra in ("", " is:open", " kind:secret", " -is:open"):
+        assert await selected(org, f"-archived:true{extra}") == await selected(
+            org, f"archived:false{extra}"
+        )
+        assert await selected(org, f"-archived:false{extra}") == await selected(
+            org, f"archived:true{extra}"
+        )
+    assert await selected(org, "-archived:true") == EVERY_ALERT - {
+        "legacy#code-1",
+        "legacy#secret-1",
+    }
+    assert await selected(org, "-archived:true,false") == set()
+
+
 async def test_visibility_values_or(org: AsyncEngine) -> None:
     assert await selected(org, "visibility:public,internal kind:secret") == {
         "web#secret-1",
