@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.core.clock import system_clock
 from bot.core.models import Alert, AlertKind, Repository
 from bot.github import payloads
+from bot.github.rows import alert_rows
 from bot.ingest.documents import (
     FileKind,
     first_byte,
@@ -55,7 +56,6 @@ from bot.ingest.documents import (
 )
 from bot.ingest.errors import ImportFailed
 from bot.ingest.report import FileSummary, ImportReport
-from bot.ingest.rows import alert_rows
 from bot.ingest.sarif import parse_sarif
 from bot.ingest.stream import peek_list, stream_list
 from store import alerts as alert_store

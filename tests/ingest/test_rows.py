@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.demo import organization as demo
 from bot.github import payloads
-from bot.ingest.rows import alert_rows
+from bot.github.rows import alert_rows
 from store.alert_rows import VALUE_COLUMNS, AlertRows, row_for, value_set
 from tests.conftest import NOW
 
