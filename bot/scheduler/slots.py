@@ -151,7 +151,9 @@ def digest_week(
     now: datetime, zone: str, *, created_at: datetime, schedule: Schedule = DEFAULT
 ) -> Slot | None:
     """The weekly digest due at `now`: the digest day (Monday) at 09:00 in the campaign's zone,
-    the first one after the launch included, caught up within 48 hours. Named by ISO week."""
+    caught up within 48 hours, named by ISO week. The first is the first moment strictly after
+    the launch: a campaign launched at 09:00 on a Monday has no week to sum up yet (its launch
+    card just said it all), so its first digest is the next Monday's."""
     local = now.astimezone(ZoneInfo(zone))
     day = local.date() - timedelta(days=(local.weekday() - schedule.digest_weekday) % 7)
     at = local_moment(day, zone, schedule.digest_at)
@@ -160,6 +162,8 @@ def digest_week(
         at = local_moment(day, zone, schedule.digest_at)
     year, week, _ = day.isocalendar()
     slot = Slot(f"{year}-W{week:02d}", at)
+    if at <= created_at:
+        return None
     return due_slot([slot], now, since=created_at, window=schedule.digest_window)
 
 

@@ -1,6 +1,6 @@
 """The weekly digest's slot (bot/scheduler/slots.py): Monday 09:00 in the campaign's zone (or the
 configured day and hour), named by ISO week, caught up within 48 hours, the first one after the
-launch included.
+launch (strictly after it) included.
 
 Every expectation is an instant written in UTC (see tests/scheduler/slot_support.py).
 """
@@ -93,6 +93,14 @@ def test_no_digest_for_the_monday_of_launch_when_launched_after_nine() -> None:
 def test_a_monday_launch_before_nine_gets_that_mondays_digest() -> None:
     seen = digests(utc(2026, 11, 2, 8), utc(2026, 11, 10))
     assert seen == {"2026-W45": utc(2026, 11, 2, 9), "2026-W46": utc(2026, 11, 9, 9)}
+
+
+def test_a_launch_at_the_digest_moment_itself_waits_for_the_next_week() -> None:
+    # The launch card was posted that very minute: a "no change this week" digest beside it
+    # says nothing (and, with the scheduler asking at start, raced every Monday-09:00 launch).
+    seen = digests(utc(2026, 11, 2, 9), utc(2026, 11, 10))
+    assert seen == {"2026-W46": utc(2026, 11, 9, 9)}
+    assert digest_week(utc(2026, 11, 2, 9), "UTC", created_at=utc(2026, 11, 2, 9)) is None
 
 
 def test_a_wednesday_14_00_digest_schedule() -> None:
