@@ -9,6 +9,7 @@ import gc
 import json
 import os
 import signal
+import threading
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -99,6 +100,7 @@ async def _serve_web_app(app: web.Application) -> tuple[web.AppRunner, str]:
 async def test_healthz_names_an_unreachable_database_and_a_stopped_scheduler(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
+    before = set(threading.enumerate())
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/missing/dir/t.db")
     health = Health(engine=engine, slack=_Connected(), scheduler=_Scheduler())
     runner, url = await _serve_web_app(build_web_app(None, health))
@@ -111,6 +113,18 @@ async def test_healthz_names_an_unreachable_database_and_a_stopped_scheduler(
     finally:
         await runner.cleanup()
         await engine.dispose()
+        await _aiosqlite_threads_ended(since=before)
+
+
+async def _aiosqlite_threads_ended(since: set[threading.Thread]) -> None:
+    """A failed aiosqlite connect stops its worker thread without waiting for it, and the thread
+    then answers a future of this test's loop: were the loop closed by then (a busy machine),
+    the thread's traceback would surface in whichever test runs next. Wait for them here."""
+    started = set(threading.enumerate()) - since
+    workers = [thread for thread in started if "_connection_worker_thread" in thread.name]
+    for thread in workers:
+        await asyncio.to_thread(thread.join, 10)
+        assert not thread.is_alive()
 
 
 async def test_healthz_says_when_the_outbox_is_stuck(
