@@ -143,6 +143,16 @@ def _one_of(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
     return and_(column.is_not(None), LowerIn(column, wanted))
 
 
+def _stored_one_of(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
+    """`column`, kept lower-cased by the models (`bot.core.models.Lowered`), is one of `values`:
+    a plain IN, which PostgreSQL checks inside the index range of `ix_alerts_preview` instead
+    of calling lower() on every row it reads (`validity:active` at 100,000 alerts: a third of
+    the time)."""
+    column = scan(column)
+    wanted = bindparam(None, list(values), type_=String(), expanding=True)
+    return and_(column.is_not(None), column.in_(wanted))
+
+
 def _flag(column: ColumnElement[Any], values: Sequence[str]) -> Clause:
     """A boolean column against `true`/`false` values (both: no constraint)."""
     wanted = {value == "true" for value in values}
@@ -310,9 +320,9 @@ def _severity(values: tuple[str, ...], now: datetime) -> Clause:
     security, levels = _split(values, lambda value: value in SECURITY_SEVERITY_VALUES)
     clauses = []
     if security:
-        clauses.append(_one_of(a.c.security_severity, security))
+        clauses.append(_stored_one_of(a.c.security_severity, security))
     if levels:
-        clauses.append(_one_of(a.c.severity, levels))
+        clauses.append(_stored_one_of(a.c.severity, levels))
     return _either(*clauses)
 
 
@@ -345,21 +355,21 @@ def _autofix(values: tuple[str, ...], now: datetime) -> Clause:
 
 
 def _secret_type(values: tuple[str, ...], now: datetime) -> Clause:
-    return _one_of(a.c.secret_type, values)
+    return _stored_one_of(a.c.secret_type, values)
 
 
 def _provider(values: tuple[str, ...], now: datetime) -> Clause:
-    return _either(_one_of(a.c.provider_slug, values), _one_of(a.c.provider, values))
+    return _either(_stored_one_of(a.c.provider_slug, values), _one_of(a.c.provider, values))
 
 
 def _validity(values: tuple[str, ...], now: datetime) -> Clause:
-    return _one_of(a.c.validity, values)
+    return _stored_one_of(a.c.validity, values)
 
 
 def _resolution(values: tuple[str, ...], now: datetime) -> Clause:
     """GitHub's filter spells `false-positive`, the API stores `false_positive`: accept both."""
     spellings = {spelling for value in values for spelling in (value, value.replace("-", "_"))}
-    return _one_of(a.c.resolution, sorted(spellings))
+    return _stored_one_of(a.c.resolution, sorted(spellings))
 
 
 def _results(values: tuple[str, ...], now: datetime) -> Clause:

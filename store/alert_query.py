@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import AlertKind
@@ -18,8 +18,9 @@ from bot.core.query.ast import Query
 from bot.core.query.qualifiers import SECURITY_SEVERITY_VALUES, SEVERITY_LEVEL_VALUES
 from store import schema
 from store.alert_filter import compile_query, covered, scan
-from store.alert_summary import summed_on_server
+from store.alert_summary import summary_statement, summed_on_server
 from store.engine import is_sqlite
+from store.statements import query_key, reused
 from store.upsert import chunks
 
 a = schema.alerts
@@ -54,6 +55,9 @@ class Breakdown(BaseModel):
     """The `top` most frequent secret types, most first; the rest is `counts.secret` minus these."""
     top_repositories: list[tuple[str, int]]
     """The `top` repositories (full name, alerts) with most selected alerts, most first."""
+    held: dict[int, int] = {}
+    """With `breakdown(held=True)`: how many of the selected alerts each active campaign holds
+    (campaign → alerts), as `in_active_campaigns` says."""
 
 
 # --- previews and selection -----------------------------------------------------------------
@@ -68,17 +72,21 @@ async def _groups(
 ) -> list[Any]:
     """The selection counted per group of `_GROUPS` (and `levels`): one pass over the index.
     Rows are (kind, repository id, secret type, *levels, count)."""
-    columns = (*_GROUPS, *levels)
-    if not covered(query):
-        # The table is scanned: grouping by plain columns would make SQLite walk it in the
-        # index's order, looking each row up, to spare itself a sort.
-        columns = tuple(scan(column) for column in columns)
-    statement = (
-        select(*columns[1:], func.count())
-        .where(compile_query(query, now=now, ranges=True))
-        .group_by(*columns)
-    )
-    return list(await conn.execute(statement))
+
+    def build() -> Select[Any]:
+        columns = (*_GROUPS, *levels)
+        if not covered(query):
+            # The table is scanned: grouping by plain columns would make SQLite walk it in the
+            # index's order, looking each row up, to spare itself a sort.
+            columns = tuple(scan(column) for column in columns)
+        return (
+            select(*columns[1:], func.count())
+            .where(compile_query(query, now=now, ranges=True))
+            .group_by(*columns)
+        )
+
+    key = ("groups", query_key(query, now), tuple(column.key for column in levels))
+    return list(await conn.execute(reused(key, build)))
 
 
 class _Tally:
@@ -116,10 +124,11 @@ class _Tally:
 
 
 def _level(security_severity: str | None, severity: str | None) -> str:
-    """A code alert's breakdown group: its security severity, else its severity, else "none"."""
+    """A code alert's breakdown group: its security severity, else its severity (both stored
+    lower-cased), else "none"."""
     if security_severity is not None:
-        return security_severity.lower()
-    return UNKNOWN if severity is None else severity.lower()
+        return security_severity
+    return UNKNOWN if severity is None else severity
 
 
 async def count_selection(conn: AsyncConnection, query: Query, *, now: datetime) -> SelectionCounts:
@@ -128,13 +137,14 @@ async def count_selection(conn: AsyncConnection, query: Query, *, now: datetime)
 
 
 async def breakdown(
-    conn: AsyncConnection, query: Query, *, now: datetime, top: int = 5
+    conn: AsyncConnection, query: Query, *, now: datetime, top: int = 5, held: bool = False
 ) -> Breakdown:
     """What the preview shows, from one grouped pass over the selection: counts by repository,
     by severity of code alerts and by secret type; the totals follow from the groups. On
-    PostgreSQL the server sums the groups itself (`store.alert_summary`)."""
+    PostgreSQL the server sums the groups itself (`store.alert_summary`), in the same statement
+    as the alerts active campaigns hold (`held`): one round trip for the whole preview."""
     if not is_sqlite(conn):
-        return await _summed_breakdown(conn, query, now=now, top=top)
+        return await _summed_breakdown(conn, query, now=now, top=top, held=held)
     tally = _Tally(
         await _groups(conn, query, now, a.c.security_severity, a.c.severity), levels=True
     )
@@ -143,13 +153,19 @@ async def breakdown(
         by_severity=_by_severity(tally.severity),
         by_secret_type=dict(_most(tally.secret_type.items(), top)),
         top_repositories=await _top_repositories(conn, tally.per_repository, top),
+        held=await in_active_campaigns(conn, query, now=now) if held else {},
     )
 
 
 async def _summed_breakdown(
-    conn: AsyncConnection, query: Query, *, now: datetime, top: int
+    conn: AsyncConnection, query: Query, *, now: datetime, top: int, held: bool
 ) -> Breakdown:
-    summary = await summed_on_server(conn, compile_query(query, now=now, ranges=True), top=top)
+    def build() -> CompoundSelect:
+        where = compile_query(query, now=now, ranges=True)
+        return summary_statement(where, top=top, held=held_by_campaign(where) if held else None)
+
+    key = ("summary", query_key(query, now), top, held)
+    summary = await summed_on_server(conn, reused(key, build))
     severity: dict[str, int] = {}
     secret_type: dict[str, int] = {}
     for (kind, detail), count in summary.detail.items():
@@ -169,6 +185,7 @@ async def _summed_breakdown(
         by_severity=_by_severity(severity),
         by_secret_type=dict(_most(secret_type.items(), top)),
         top_repositories=_most(summary.top_repositories, top),
+        held=dict(sorted(summary.held.items())),
     )
 
 
@@ -265,7 +282,16 @@ async def choose(
 async def in_active_campaigns(
     conn: AsyncConnection, query: Query, *, now: datetime
 ) -> dict[int, int]:
-    """How many of the selected alerts each active campaign already holds (campaign → count).
+    """How many of the selected alerts each active campaign already holds (campaign → count)."""
+    statement = reused(
+        ("held", query_key(query, now)), lambda: held_by_campaign(compile_query(query, now=now))
+    )
+    rows = await conn.execute(statement)
+    return {int(campaign_id): int(count) for campaign_id, count in rows}
+
+
+def held_by_campaign(where: ColumnElement[bool]) -> Select[Any]:
+    """(campaign id, alerts) of the active campaigns holding alerts that `where` selects.
 
     Driven by the campaigns' alerts (at most a few thousand), each looked up by id and tested
     against the filter, rather than by the filter's whole selection: a correlated count, which
@@ -273,16 +299,11 @@ async def in_active_campaigns(
     """
     held = schema.campaign_alerts
     campaigns = schema.campaigns
-    matches = (
-        select(func.count())
-        .where(a.c.id == held.c.alert_id, compile_query(query, now=now))
-        .scalar_subquery()
-    )
-    rows = await conn.execute(
-        select(held.c.campaign_id, func.count())
+    matches = select(func.count()).where(a.c.id == held.c.alert_id, where).scalar_subquery()
+    return (
+        select(held.c.campaign_id.label("campaign_id"), func.count().label("n"))
         .join(campaigns, campaigns.c.id == held.c.campaign_id)
         .where(campaigns.c.state == "active", matches > 0)
         .group_by(held.c.campaign_id)
         .order_by(held.c.campaign_id)
     )
-    return {int(campaign_id): int(count) for campaign_id, count in rows}

@@ -12,12 +12,15 @@ from store import schema
 
 DATA_DRIVEN = ("provider", "secret-type", "tag", "rule", "tool", "team", "topic", "repo")
 LIMIT = 5000
+PROVIDER_SLUG = "provider-slug"
+"""Not a qualifier: the slugs `provider:` also compares, to tell whether a value matched."""
 
 
 def _column(qualifier: str) -> Any:
     a = schema.alerts
     return {
         "provider": a.c.provider,
+        PROVIDER_SLUG: a.c.provider_slug,
         "secret-type": a.c.secret_type,
         "tag": schema.alert_tags.c.tag,
         "rule": a.c.rule_id,

@@ -91,9 +91,9 @@ class CampaignQueries:
         query = self.parse_query(text)
         now = self.clock()
         async with self.engine.connect() as conn:
-            breakdown = await alert_query.breakdown(conn, query, now=now)
-            unmatched = await self._unmatched_values(conn, query)
-            elsewhere = await alert_query.in_active_campaigns(conn, query, now=now)
+            breakdown = await alert_query.breakdown(conn, query, now=now, held=True)
+            unmatched = await self._unmatched_values(conn, query, breakdown.counts.alerts)
+        elsewhere = breakdown.held
         counts = breakdown.counts
         limit = self.settings.max_campaign_alerts
         mixed = bool(counts.code and counts.secret)
@@ -131,8 +131,13 @@ class CampaignQueries:
         more = f" and {len(values) - VALUES_SHOWN} more" if len(values) > VALUES_SHOWN else ""
         raise CampaignError(f"{qualifier}: takes one of {shown}{more}.", field="query")
 
-    async def _unmatched_values(self, conn: AsyncConnection, query: Query) -> list[str]:
-        """For each data-driven value that matches nothing, the closest values that exist."""
+    async def _unmatched_values(
+        self, conn: AsyncConnection, query: Query, selected: int
+    ) -> list[str]:
+        """For each data-driven value that matches nothing, the closest values that exist.
+
+        Terms are ANDed: when the query selects something, every single-valued term matched, so
+        only the values of terms with several (`provider:a,b`) are looked up."""
         notes: list[str] = []
         for term in query.terms:
             if not isinstance(term, QualifierTerm) or term.negated:
@@ -140,10 +145,16 @@ class CampaignQueries:
             qualifier = term.qualifier
             if not known_values.is_data_driven(qualifier):
                 continue
+            if selected and len(term.values) == 1:
+                continue
             existing = await known_values.known_values(conn, qualifier)
             lowered = {value.lower(): value for value in existing}
+            also: set[str] = set()
+            if qualifier == "provider":
+                # `provider:` compares the slug too (`amazon_aws`); suggestions show names.
+                also = set(await known_values.known_values(conn, known_values.PROVIDER_SLUG))
             for value in term.values:
-                if _matches(qualifier, value, lowered):
+                if value in also or _matches(qualifier, value, lowered):
                     continue
                 close = _closest(value, lowered)
                 hint = f"; closest: {', '.join(_quoted(c) for c in close)}" if close else ""

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bot.core.cwe import with_canonical_cwe
+
+Lowered = Annotated[str, StringConstraints(to_lower=True)]
+"""A machine value the filter language compares (severity, validity, resolution, secret type,
+provider slug): GitHub sends them lower-case, and they are kept so, whatever a file or a test
+says, so the store compares them as they are instead of calling lower() on every row."""
 
 
 class AlertKind(StrEnum):
@@ -90,8 +95,8 @@ class Alert(_Model):
     rule_id: str | None = None
     rule_name: str | None = None
     rule_description: str | None = None
-    severity: str | None = None
-    security_severity: str | None = None
+    severity: Lowered | None = None
+    security_severity: Lowered | None = None
     tool: str | None = None
     tags: list[str] = Field(default_factory=list)
     path: str | None = None
@@ -100,12 +105,12 @@ class Alert(_Model):
     dismissed_reason: str | None = None
     fingerprint: str | None = None
     # secret scanning
-    secret_type: str | None = None
+    secret_type: Lowered | None = None
     secret_type_display_name: str | None = None
     provider: str | None = None
-    provider_slug: str | None = None
-    validity: str | None = None
-    resolution: str | None = None
+    provider_slug: Lowered | None = None
+    validity: Lowered | None = None
+    resolution: Lowered | None = None
     publicly_leaked: bool = False
     multi_repo: bool = False
     bypassed: bool = False

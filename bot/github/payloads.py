@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.models import Alert, AlertKind, Repository
+from bot.core.models import Alert, AlertKind, Lowered, Repository
 
 CodeState = Literal["open", "dismissed", "fixed"]
 DismissedReason = Literal["false positive", "won't fix", "used in tests"]
@@ -56,6 +56,7 @@ def _full_name(value: str) -> str:
 FullName = Annotated[str, AfterValidator(_full_name)]
 
 AlertNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
 """GitHub numbers alerts from 1 per repository; anything else is a damaged record, refused with
 its place in the file rather than overflowing the database."""
 
@@ -233,10 +234,10 @@ class SecretScanningAlert(_AlertItem):
     state: SecretState
     resolution: SecretResolution | None = None
     resolved_at: datetime | None = None
-    secret_type: str
+    secret_type: Lowered
     secret_type_display_name: str | None = None
     provider: str | None = None
-    provider_slug: str | None = None
+    provider_slug: Lowered | None = None
     validity: Validity | None = None
     publicly_leaked: bool | None = None
     multi_repo: bool | None = None

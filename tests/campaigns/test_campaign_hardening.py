@@ -185,3 +185,17 @@ async def test_the_preview_warns_when_alerts_are_already_in_an_active_campaign(
     preview = await svc.preview("is:open severity:critical")
 
     assert "2 of these alerts are already in active campaigns: #1 (2)." in preview.notes
+
+
+async def test_a_provider_named_by_its_slug_is_not_said_to_match_nothing(
+    svc: CampaignService,
+) -> None:
+    by_slug = await svc.preview("kind:secret provider:amazon_aws")
+    one_wrong = await svc.preview("kind:secret provider:amazon_aws,nope")
+
+    assert by_slug.selection.alerts > 0
+    assert not any("matches nothing" in note for note in by_slug.notes)
+    assert one_wrong.selection.alerts == by_slug.selection.alerts
+    assert [note for note in one_wrong.notes if "matches nothing" in note] == [
+        "provider:nope matches nothing in the data."
+    ]
