@@ -8,13 +8,24 @@ plain `sqlite3`, one commit per page), and this orchestrator. Each run times the
 against the same server, one after the other, so that a busy machine slows both; the ratio is the
 figure.
 
+When a PostgreSQL database is named (`BENCH_POSTGRES_URL`, or `DATABASE_URL` when it is
+`postgresql…`; see `bench.core_bench.postgres_url`), each run then times the same sync into a
+fresh schema there and the PostgreSQL floor (bench.sync_floor_pg: the same requests and the same
+rows, stored with plain `asyncpg`, `executemany` for batches but a page's alerts in one `INSERT …
+SELECT FROM unnest(…) RETURNING`, one transaction per page with the page's ETag) into another,
+both made by the project's migrations and dropped afterwards, also on failure. The bench never
+writes anywhere else in that database. The two must store the same number of rows in every table
+the sync fills: the table says so. The WAL notions (checkpoints, the floor at SQLite's default)
+are SQLite's alone.
+
     python -m bench.sync_bench                      # 100,000 alerts over 2,000 repositories, 3 runs
     python -m bench.sync_bench --alerts 5000 --repositories 100 --runs 1
+    BENCH_POSTGRES_URL=postgresql+asyncpg://USER@HOST/DB python -m bench.sync_bench --runs 1
 
 Aims (issue 12): the full sync within 1.3x of the floor that checkpoints the WAL as the sync does
 (the floor at SQLite's default checkpoint is shown too), peak RSS under 150 MB (VmHWM, not
 `ru_maxrss`, which a child inherits from its parent), and an unchanged re-sync costing no more than
-one non-304 request per list.
+one non-304 request per list. On PostgreSQL no aim but the peak RSS; its ratio is shown.
 """
 
 from __future__ import annotations
@@ -54,8 +65,12 @@ def peak_rss_kb(field: str = "VmHWM") -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux: the best there is
 
 
-async def sync_worker(url: str, database: str, resync: bool) -> dict[str, Any]:
-    """Full sync; with `resync`, then an unchanged incremental and an unchanged `--full` one."""
+async def sync_worker(
+    url: str, database: str, resync: bool, search_path: str | None = None
+) -> dict[str, Any]:
+    """Full sync; with `resync`, then an unchanged incremental and an unchanged `--full` one.
+    `database` is a SQLite file, or a PostgreSQL URL (`postgresql+asyncpg://…`) and
+    `search_path` the schema there to sync into."""
     import aiohttp
     from sqlalchemy import func, select
 
@@ -66,7 +81,11 @@ async def sync_worker(url: str, database: str, resync: bool) -> dict[str, Any]:
     from store.engine import create_engine
     from store.migrate import upgrade
 
-    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    if database.startswith("postgresql"):
+        settings = {"search_path": search_path}
+        engine = create_engine(database, connect_args={"server_settings": settings})
+    else:
+        engine = create_engine(f"sqlite+aiosqlite:///{database}")
     await upgrade(engine)
     figures: dict[str, Any] = {"rss_before_kb": peak_rss_kb("VmRSS")}
     async with aiohttp.ClientSession() as session:
@@ -100,6 +119,14 @@ async def floor_worker(url: str, database: str, autocheckpoint: str) -> dict[str
 
     checkpoint = int(autocheckpoint) if autocheckpoint != "default" else None
     figures = await floor(url, database, TOKEN, ORG, autocheckpoint=checkpoint)
+    figures["peak_rss_kb"] = peak_rss_kb()
+    return figures
+
+
+async def pg_floor_worker(url: str, database: str, schema: str) -> dict[str, Any]:
+    from bench.sync_floor_pg import floor_worker as floor
+
+    figures = await floor(url, database, schema, TOKEN, ORG)
     figures["peak_rss_kb"] = peak_rss_kb()
     return figures
 
@@ -138,8 +165,11 @@ def _remove(database: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-async def _one_run(url: str, tmp: Path, index: int) -> dict[str, dict[str, Any]]:
-    """The sync and both floors, each on a new database; the order turns with each run."""
+async def _one_run(
+    url: str, tmp: Path, index: int, postgres: str | None
+) -> dict[str, dict[str, Any]]:
+    """The sync and both floors, each on a new database; the order turns with each run. Then,
+    when a PostgreSQL database is named, the sync and its floor there."""
     from store.engine import LONG_WRITES_AUTOCHECKPOINT
 
     jobs = [
@@ -153,6 +183,28 @@ async def _one_run(url: str, tmp: Path, index: int) -> dict[str, dict[str, Any]]
         database = tmp / f"{name}-{index}.db"
         figures[name] = await _worker(command, args[0], str(database), *args[1:])
         _remove(database)
+    if postgres is not None:
+        figures.update(await _postgres_run(url, postgres, index))
+    return figures
+
+
+async def _postgres_run(url: str, postgres: str, index: int) -> dict[str, dict[str, Any]]:
+    """The sync and the PostgreSQL floor, each in a fresh schema (dropped afterwards, also on
+    failure), in turns; what each stored."""
+    from bench import sync_floor_pg
+
+    jobs = ["pg_sync", "pg_floor"]
+    jobs = jobs[index % 2 :] + jobs[: index % 2]
+    figures: dict[str, dict[str, Any]] = {}
+    async with sync_floor_pg.schemas(postgres, "", "_floor") as (sync_schema, floor_schema):
+        for name in jobs:
+            if name == "pg_sync":
+                engine_url = sync_floor_pg.engine_url(postgres)
+                figures[name] = await _worker("sync", url, engine_url, "once", sync_schema)
+            else:
+                figures[name] = await _worker("pgfloor", url, postgres, floor_schema)
+        figures["pg_sync"]["stored"] = await sync_floor_pg.stored(postgres, sync_schema)
+        figures["pg_floor"]["stored"] = await sync_floor_pg.stored(postgres, floor_schema)
     return figures
 
 
@@ -160,7 +212,10 @@ async def run(
     *, alerts: int = 100_000, repositories: int = 2_000, runs: int | None = None
 ) -> list[Row]:
     """Run the benchmark (3 runs at full size, 1 when small); returns (figure, value) rows."""
+    from bench.core_bench import postgres_url  # not at the top: the workers would import it
+
     runs = runs if runs is not None else (3 if alerts >= 50_000 else 1)
+    postgres = postgres_url()
     fake = await _python("serve", str(alerts), str(repositories), stdin=asyncio.subprocess.PIPE)
     assert fake.stdout is not None and fake.stdin is not None
     ready = (await fake.stdout.readline()).decode().split(maxsplit=2)
@@ -169,7 +224,7 @@ async def run(
     url, generated = ready[1], json.loads(ready[2])
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            results = [await _one_run(url, Path(tmp), index) for index in range(runs)]
+            results = [await _one_run(url, Path(tmp), index, postgres) for index in range(runs)]
     finally:
         fake.stdin.close()
         await fake.wait()
@@ -251,6 +306,57 @@ def _rows(
         ("unchanged re-sync within aim", "yes" if again["requests"] - again["not_modified"]
          <= lists_walked else "NO"),
     ]  # fmt: skip
+    return rows + _postgres_rows(results)
+
+
+def _postgres_rows(results: list[dict[str, dict[str, Any]]]) -> list[Row]:
+    if "pg_sync" not in results[0]:
+        return [("PostgreSQL", "skipped: set BENCH_POSTGRES_URL=postgresql+asyncpg://USER@HOST/DB "
+                 "(a schema of its own there, dropped afterwards) to include it")]  # fmt: skip
+    ratios = [r["pg_sync"]["seconds"] / r["pg_floor"]["seconds"] for r in results]
+    rss = [_mb(r["pg_sync"]) for r in results]
+    rows: list[Row] = [
+        ("PostgreSQL floor", f"same requests, {results[0]['pg_floor']['parser']} + plain asyncpg "
+         "executemany (alerts: INSERT … unnest … RETURNING), one transaction per page"),
+    ]  # fmt: skip
+    for index, r in enumerate(results, 1):
+        sync, floor = r["pg_sync"], r["pg_floor"]
+        rows.append((
+            f"run {index}, PostgreSQL: full sync / floor",
+            f"{sync['seconds']:.1f} s / {floor['seconds']:.1f} s; ratio "
+            f"{sync['seconds'] / floor['seconds']:.2f}; CPU {sync['cpu_seconds']:.1f} s / "
+            f"{floor['cpu_seconds']:.1f} s; peak RSS {_mb(sync):.0f} / {_mb(floor):.0f} MB",
+        ))  # fmt: skip
+    middle = sorted(results, key=lambda r: r["pg_sync"]["seconds"] / r["pg_floor"]["seconds"])
+    median = middle[len(middle) // 2]
+    lists = ", ".join(
+        f"{name.replace('_', ' ')} {median['pg_sync']['full'][name]['seconds']:.1f}"
+        f" / {median['pg_floor']['lists'][name]:.1f}"
+        for name in LIST_NAMES
+    )
+    first_sync, first_floor = results[0]["pg_sync"], results[0]["pg_floor"]
+    counted = first_sync["stored"], first_floor["stored"]
+    unequal = [
+        f"run {index}: {table} {synced[table]:,} / {floored[table]:,}"
+        for index, (synced, floored) in enumerate(
+            ((r["pg_sync"]["stored"], r["pg_floor"]["stored"]) for r in results), 1
+        )
+        for table in synced
+        if synced[table] != floored[table]
+    ]
+    stored = ", ".join(f"{name} {count:,} / {counted[1][name]:,}"
+                       for name, count in counted[0].items())  # fmt: skip
+    rows += [
+        ("PostgreSQL ratio to the floor", _spread(ratios, "x")),
+        ("PostgreSQL peak RSS of the sync process", _spread(rss, " MB", 0) + f", aim < "
+         f"{AIM_RSS_MB} MB; {first_sync['rss_before_kb'] / 1024:.0f} MB of it before the sync"),
+        ("PostgreSQL by list, median run (sync / floor, s)", lists),
+        ("PostgreSQL full sync requests", f"{first_sync['full']['requests']:,}; floor "
+         f"{first_floor['requests']:,}"),
+        ("PostgreSQL stored (sync / floor)", stored),
+        ("PostgreSQL floor stored what the sync stored",
+         "NO: " + "; ".join(unequal) if unequal else "yes, as many rows in every table, every run"),
+    ]  # fmt: skip
     return rows
 
 
@@ -260,7 +366,11 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(serve_fake(int(args[1]), int(args[2])))
         return
     if args[:1] == ["sync"]:
-        print(json.dumps(asyncio.run(sync_worker(args[1], args[2], args[3] == "resync"))))
+        where = args[4] if len(args) > 4 else None
+        print(json.dumps(asyncio.run(sync_worker(args[1], args[2], args[3] == "resync", where))))
+        return
+    if args[:1] == ["pgfloor"]:
+        print(json.dumps(asyncio.run(pg_floor_worker(args[1], args[2], args[3]))))
         return
     if args[:1] == ["floor"]:
         print(json.dumps(asyncio.run(floor_worker(args[1], args[2], args[3]))))

@@ -8,6 +8,9 @@ each with orjson when installed (else `json`), and upserts the rows into a datab
 project's migrations with `executemany`: alerts with their tags and assignees, repositories, and
 each page's ETag, one commit per page. No validation, no models, no SQLAlchemy: the least a sync
 that keeps what it read page by page can do on this machine.
+
+The walk (`Walk`: the requests and their order) and the rows (`_code_row`, `_secret_row`) are
+shared with the PostgreSQL floor, `bench.sync_floor_pg`, which stores the same rows with asyncpg.
 """
 
 from __future__ import annotations
@@ -74,18 +77,27 @@ def _lower_set(values: Iterable[str]) -> list[str]:
     return sorted({value.lower() for value in values})
 
 
-class Floor:
-    """One pass over every list, storing as it goes; `seconds` per list."""
+def state_row(url: str, etag: str | None, following: str | None = None) -> tuple[str, str]:
+    """The `sync_state` key and value of a page's ETag, as the project's sync keeps it."""
+    key = "etag:" + hashlib.sha256(url.encode()).hexdigest()
+    return key, dumps({"url": url, "etag": etag, "next": following})
 
-    def __init__(self, session: Any, base: str, db: sqlite3.Connection, org: str) -> None:
+
+class Walk:
+    """One pass over every list, by the sync's URLs and in its order, `seconds` per list; a
+    floor stores each list's pages as they come (`repositories` … `writers`)."""
+
+    stamp: Any = staticmethod(_time)
+    """GitHub's timestamps as the database takes them."""
+
+    def __init__(self, session: Any, base: str, org: str) -> None:
         self.session = session
         self.base = base
-        self.db = db
         self.org = org
         self.repository_ids: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
         self.requests = 0
-        self.now = _time(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        self.now = self.stamp(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
     async def pages(self, path: str, query: str) -> Any:
         """(url, items, etag) of each page, following `Link: rel="next"`."""
@@ -100,28 +112,6 @@ class Floor:
             items = loads(body)
             yield url, items, etag
             url = str(following["url"]) if following else None
-
-    def commit_page(self, url: str, etag: str | None, following: str | None = None) -> None:
-        """The page's ETag in the page's transaction, then the commit."""
-        key = "etag:" + hashlib.sha256(url.encode()).hexdigest()
-        value = dumps({"url": url, "etag": etag, "next": following})
-        self.db.execute(PUT_STATE, (key, value, self.now))
-        self.db.commit()
-
-    def repository_id(self, full_name: str, github_id: int | None) -> int:
-        key = full_name.lower()
-        found = self.repository_ids.get(key)
-        if found is None:
-            self.db.execute(
-                "INSERT INTO repositories (github_id, full_name, full_name_lower, name_lower) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (full_name_lower) DO NOTHING",
-                (github_id, full_name, key, key.partition("/")[2]),
-            )
-            row = self.db.execute(
-                "SELECT id FROM repositories WHERE full_name_lower = ?", (key,)
-            ).fetchone()
-            found = self.repository_ids[key] = int(row[0])
-        return found
 
     async def run(self) -> None:
         org = self.org
@@ -139,21 +129,51 @@ class Floor:
         self.seconds[name] = time.perf_counter() - started
 
     async def repositories(self) -> None:
+        raise NotImplementedError
+
+    async def property_values(self) -> None:
+        raise NotImplementedError
+
+    async def teams(self) -> None:
+        raise NotImplementedError
+
+    async def alerts(self, path: str, kind: str, query: str = "") -> None:
+        raise NotImplementedError
+
+    async def writers(self) -> None:
+        raise NotImplementedError
+
+
+class Floor(Walk):
+    """The walk stored with `sqlite3`, one commit per page."""
+
+    def __init__(self, session: Any, base: str, db: sqlite3.Connection, org: str) -> None:
+        super().__init__(session, base, org)
+        self.db = db
+
+    def commit_page(self, url: str, etag: str | None, following: str | None = None) -> None:
+        """The page's ETag in the page's transaction, then the commit."""
+        self.db.execute(PUT_STATE, (*state_row(url, etag, following), self.now))
+        self.db.commit()
+
+    def repository_id(self, full_name: str, github_id: int | None) -> int:
+        key = full_name.lower()
+        found = self.repository_ids.get(key)
+        if found is None:
+            self.db.execute(
+                "INSERT INTO repositories (github_id, full_name, full_name_lower, name_lower) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (full_name_lower) DO NOTHING",
+                (github_id, full_name, key, key.partition("/")[2]),
+            )
+            row = self.db.execute(
+                "SELECT id FROM repositories WHERE full_name_lower = ?", (key,)
+            ).fetchone()
+            found = self.repository_ids[key] = int(row[0])
+        return found
+
+    async def repositories(self) -> None:
         async for url, items, etag in self.pages(f"/orgs/{self.org}/repos", "&type=all"):
-            rows = [
-                (
-                    item["id"],
-                    item["full_name"],
-                    item["full_name"].lower(),
-                    item["full_name"].lower().partition("/")[2],
-                    item.get("visibility") or "private",
-                    bool(item.get("archived")),
-                    _time(item.get("pushed_at")),
-                    item.get("default_branch"),
-                )
-                for item in items
-            ]
-            self.db.executemany(UPSERT_REPOSITORY, rows)
+            self.db.executemany(UPSERT_REPOSITORY, [_repository_row(item) for item in items])
             topics = []
             for item in items:
                 rid = self.repository_id(item["full_name"], item["id"])
@@ -268,7 +288,19 @@ class Floor:
         await asyncio.gather(*(one(rid, name) for rid, name in found))
 
 
-def _code_row(item: dict[str, Any]) -> tuple[tuple[Any, ...], list[str], list[str]]:
+def _repository_row(item: dict[str, Any], stamp: Any = _time) -> tuple[Any, ...]:
+    name = item["full_name"]
+    lower = name.lower()
+    visibility, archived = item.get("visibility") or "private", bool(item.get("archived"))
+    pushed_at, branch = stamp(item.get("pushed_at")), item.get("default_branch")
+    return (item["id"], name, lower, lower.partition("/")[2], visibility, archived, pushed_at,
+            branch)  # fmt: skip
+
+
+def _code_row(
+    item: dict[str, Any], stamp: Any = _time
+) -> tuple[tuple[Any, ...], list[str], list[str]]:
+    """An alert's row (but its repository id), tags and assignees; `stamp` lays out times."""
     rule = item["rule"]
     instance = item.get("most_recent_instance") or {}
     location = instance.get("location") or {}
@@ -277,8 +309,8 @@ def _code_row(item: dict[str, Any]) -> tuple[tuple[Any, ...], list[str], list[st
     closed = (item.get("fixed_at") or item.get("dismissed_at")) if state != "open" else None
     severity = rule.get("severity")
     values = (
-        "code", item["number"], state, state == "open", _time(item["created_at"]),
-        _time(item.get("updated_at")), _time(closed), item.get("html_url"), rule.get("id"),
+        "code", item["number"], state, state == "open", stamp(item["created_at"]),
+        stamp(item.get("updated_at")), stamp(closed), item.get("html_url"), rule.get("id"),
         rule.get("name"), rule.get("description"), None if severity == "none" else severity,
         rule.get("security_severity_level"), (item.get("tool") or {}).get("name"),
         location.get("path"), location.get("start_line"), dumps(classes) if classes else None,
@@ -290,14 +322,16 @@ def _code_row(item: dict[str, Any]) -> tuple[tuple[Any, ...], list[str], list[st
     return values, _lower_set(rule.get("tags") or ()), _lower_set(people)
 
 
-def _secret_row(item: dict[str, Any]) -> tuple[tuple[Any, ...], list[str], list[str]]:
+def _secret_row(
+    item: dict[str, Any], stamp: Any = _time
+) -> tuple[tuple[Any, ...], list[str], list[str]]:
     state = item["state"]
     resolved = state == "resolved"
     provider = item.get("provider")
     generic = (provider or "").lower() == "generic"
     values = (
-        "secret", item["number"], state, state == "open", _time(item["created_at"]),
-        _time(item.get("updated_at")), _time(item.get("resolved_at")) if resolved else None,
+        "secret", item["number"], state, state == "open", stamp(item["created_at"]),
+        stamp(item.get("updated_at")), stamp(item.get("resolved_at")) if resolved else None,
         item.get("html_url"), None, None, None, None, None, None, None, None, None, True, None,
         None, item["secret_type"], item.get("secret_type_display_name"), provider,
         item.get("provider_slug"), item.get("validity"),
