@@ -99,6 +99,18 @@ class Walk:
         self.requests = 0
         self.now = self.stamp(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
+    async def collaborators(
+        self, repository_id: int, full_name: str
+    ) -> tuple[list[tuple[int, str, str]], list[tuple[str, str | None]]]:
+        """A repository's writers as rows, and the (url, etag) of the pages they came from."""
+        rows: list[tuple[int, str, str]] = []
+        pages: list[tuple[str, str | None]] = []
+        query = "&permission=push&affiliation=all"
+        async for url, items, etag in self.pages(f"/repos/{full_name}/collaborators", query):
+            rows += [(repository_id, item["login"].lower(), "push") for item in items]
+            pages.append((url, etag))
+        return rows, pages
+
     async def pages(self, path: str, query: str) -> Any:
         """(url, items, etag) of each page, following `Link: rel="next"`."""
         url: str | None = f"{self.base}{path}?per_page={PER_PAGE}{query}"
@@ -267,13 +279,7 @@ class Floor(Walk):
 
         async def one(repository_id: int, full_name: str) -> None:
             async with gate:
-                rows, pages = [], []
-                query = "&permission=push&affiliation=all"
-                async for url, items, etag in self.pages(
-                    f"/repos/{full_name}/collaborators", query
-                ):
-                    rows += [(repository_id, item["login"].lower(), "push") for item in items]
-                    pages.append((url, etag))
+                rows, pages = await self.collaborators(repository_id, full_name)
                 self.db.execute(
                     "DELETE FROM repository_writers WHERE repository_id = ?", (repository_id,)
                 )

@@ -39,6 +39,7 @@ from bench.sync_floor import (
     PUT_STATE,
     UPSERT_ALERT,
     UPSERT_REPOSITORY,
+    WRITERS_AT_ONCE,
     Walk,
     _code_row,
     _lower_set,
@@ -47,7 +48,6 @@ from bench.sync_floor import (
     state_row,
 )
 
-WRITERS_AT_ONCE = 4
 TABLES = {
     "alerts": "alerts",
     "tags": "alert_tags",
@@ -266,13 +266,7 @@ class Floor(Walk):
 
         async def one(repository_id: int, full_name: str) -> None:
             async with gate:
-                rows, pages = [], []
-                query = "&permission=push&affiliation=all"
-                async for url, items, etag in self.pages(
-                    f"/repos/{full_name}/collaborators", query
-                ):
-                    rows += [(repository_id, item["login"].lower(), "push") for item in items]
-                    pages.append((url, etag))
+                rows, pages = await self.collaborators(repository_id, full_name)
                 async with self.lock:
                     await self.begin()
                     await self.db.execute(
