@@ -33,13 +33,22 @@ class Writer:
 
 async def replace(conn: AsyncConnection, repository_id: int, writers: Mapping[str, str]) -> None:
     """Make `writers` (login → permission) the repository's whole list of writers."""
-    await conn.execute(delete(w).where(w.c.repository_id == repository_id))
+    await replace_lists(conn, {repository_id: writers})
+
+
+async def replace_lists(conn: AsyncConnection, lists: Mapping[int, Mapping[str, str]]) -> None:
+    """Make each list (repository id → login → permission) its repository's whole list of
+    writers: one DELETE and one INSERT per 500 repositories or rows, not two per repository
+    (the sync stores a couple of thousand lists, most of them unchanged or empty)."""
+    ids = list(lists)
+    for part in chunks(ids, 500):
+        await conn.execute(delete(w).where(w.c.repository_id.in_(part)))
     rows = [
         {"repository_id": repository_id, "login": login.lower(), "permission": permission}
+        for repository_id, writers in lists.items()
         for login, permission in writers.items()
     ]
-    for part in chunks(rows, 500):
-        await insert_ignore(conn, w, part, ["repository_id", "login"])
+    await insert_ignore(conn, w, rows, ["repository_id", "login"])
 
 
 async def set_writer(

@@ -119,8 +119,8 @@ class WritersSync(InventorySync):
             ready = [item for item in batch if item is not None]
             if ready:
                 pages = [page for _, _, read in ready for page in read]
+                lists = {repository_id: writers for repository_id, writers, _ in ready}
                 async with self.page_transaction(*pages, conn=conn):
-                    for repository_id, writers, _ in ready:
-                        await writer_store.replace(conn, repository_id, writers)
+                    await writer_store.replace_lists(conn, lists)
             if len(ready) < len(batch):
                 return
