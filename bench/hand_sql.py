@@ -5,6 +5,7 @@ GitHub spells them, values lower-cased). The bench checks that both give the sam
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -55,13 +56,31 @@ def _where(query: str, like: str) -> str:
     }[query]
 
 
+HELD = (
+    "SELECT campaign_id, count(*) FROM campaign_alerts WHERE campaign_id IN "
+    "(SELECT id FROM campaigns WHERE state = 'active') AND alert_id IN (SELECT id FROM alerts "
+    "WHERE {where}) GROUP BY campaign_id"
+)
+
+
 async def count(conn: AsyncConnection, query: str, now: datetime) -> tuple[int, int, int, int]:
     """(alerts, repositories, code, secret) that `query` selects, by the hand-written SQL."""
+    row = (await conn.execute(_statement(conn, COUNTS + "{where}", query, now))).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+async def held(conn: AsyncConnection, query: str, now: datetime) -> dict[int, int]:
+    """Campaign → alerts of the selection that active campaigns hold, by the hand-written SQL:
+    what the preview also says once campaigns exist."""
+    rows = await conn.execute(_statement(conn, HELD, query, now))
+    return {int(campaign_id): int(n) for campaign_id, n in rows}
+
+
+def _statement(conn: AsyncConnection, template: str, query: str, now: datetime) -> Any:
     like = "LIKE" if conn.dialect.name == "sqlite" else "ILIKE"
-    statement = text(COUNTS + _where(query, like))
+    statement = text(template.format(where=_where(query, like)))
     if ":cutoff" in statement.text:
         statement = statement.bindparams(
             bindparam("cutoff", now - timedelta(days=90), type_=DateTime(timezone=True))
         )
-    row = (await conn.execute(statement)).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+    return statement

@@ -5,12 +5,12 @@ Each is one statement over the WHERE clause that `store.alert_filter` compiles f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import AlertKind
@@ -153,7 +153,11 @@ async def breakdown(
         by_severity=_by_severity(tally.severity),
         by_secret_type=dict(_most(tally.secret_type.items(), top)),
         top_repositories=await _top_repositories(conn, tally.per_repository, top),
-        held=await in_active_campaigns(conn, query, now=now) if held else {},
+        held=await in_active_campaigns(
+            conn, query, now=now, repositories=tally.per_repository.keys()
+        )
+        if held
+        else {},
     )
 
 
@@ -162,7 +166,8 @@ async def _summed_breakdown(
 ) -> Breakdown:
     def build() -> CompoundSelect:
         where = compile_query(query, now=now, ranges=True)
-        return summary_statement(where, top=top, held=held_by_campaign(where) if held else None)
+        held_in = (lambda within: held_by_campaign(where, within)) if held else None
+        return summary_statement(where, top=top, held=held_in)
 
     key = ("summary", query_key(query, now), top, held)
     summary = await summed_on_server(conn, reused(key, build))
@@ -280,30 +285,60 @@ async def choose(
 
 
 async def in_active_campaigns(
-    conn: AsyncConnection, query: Query, *, now: datetime
+    conn: AsyncConnection, query: Query, *, now: datetime, repositories: Collection[int]
 ) -> dict[int, int]:
-    """How many of the selected alerts each active campaign already holds (campaign → count)."""
-    statement = reused(
-        ("held", query_key(query, now)), lambda: held_by_campaign(compile_query(query, now=now))
-    )
-    rows = await conn.execute(statement)
+    """How many of the selected alerts each active campaign already holds (campaign → count);
+    `repositories`: those the selection spans. Up to `HELD_WITHIN_AT_MOST` of them, they are
+    named so that the campaigns' alerts elsewhere are never looked up; past that, binding and
+    probing the list costs SQLite more than it saves."""
+    if not repositories:
+        return {}
+    if len(repositories) > HELD_WITHIN_AT_MOST:
+        statement = reused(
+            ("held", query_key(query, now)),
+            lambda: held_by_campaign(compile_query(query, now=now)),
+        )
+        rows = await conn.execute(statement)
+    else:
+        statement = reused(
+            ("held within", query_key(query, now)),
+            lambda: held_by_campaign(
+                compile_query(query, now=now), bindparam("within", expanding=True)
+            ),
+        )
+        rows = await conn.execute(statement, {"within": sorted(repositories)})
     return {int(campaign_id): int(count) for campaign_id, count in rows}
 
 
-def held_by_campaign(where: ColumnElement[bool]) -> Select[Any]:
+HELD_WITHIN_AT_MOST = 300
+"""Repositories of a selection named to `held_by_campaign` on SQLite (measured at 100,000 alerts
+with ten campaigns: `team:` over 198 repositories 16 → 13 ms, a topic over 8: 9 → 3 ms; naming
+1,600 made wide selections 5 ms slower)."""
+
+
+def held_by_campaign(where: ColumnElement[bool], within: Any = None) -> Select[Any]:
     """(campaign id, alerts) of the active campaigns holding alerts that `where` selects.
 
     Driven by the campaigns' alerts (at most a few thousand), each looked up by id and tested
     against the filter, rather than by the filter's whole selection: a correlated count, which
-    neither database turns into a join over the selection.
+    neither database turns into a join over the selection. With `within`, the selection's
+    repositories (a subquery or an expanding parameter), a campaign's alert elsewhere is never
+    looked up: testing a `team:` or `topic:` term is a join of its own, and testing all ten
+    thousand alerts of ten campaigns cost 40 ms for `team:platform` on PostgreSQL.
     """
     held = schema.campaign_alerts
     campaigns = schema.campaigns
     matches = select(func.count()).where(a.c.id == held.c.alert_id, where).scalar_subquery()
+    conditions = [campaigns.c.state == "active", matches > 0]
+    if within is not None:
+        # `IS TRUE` keeps PostgreSQL from pulling the IN up into a join it would plan from its
+        # guess of the repositories (a CTE's rows it cannot count): it stays one hashed set,
+        # probed before the costlier test.
+        conditions.insert(1, held.c.repository_id.in_(within).is_(true()))
     return (
         select(held.c.campaign_id.label("campaign_id"), func.count().label("n"))
         .join(campaigns, campaigns.c.id == held.c.campaign_id)
-        .where(campaigns.c.state == "active", matches > 0)
+        .where(*conditions)
         .group_by(held.c.campaign_id)
         .order_by(held.c.campaign_id)
     )

@@ -11,6 +11,7 @@ places.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,10 @@ async def summed_on_server(conn: AsyncConnection, statement: CompoundSelect) -> 
 
 
 def summary_statement(
-    where: ColumnElement[bool], *, top: int, held: Select[Any] | None = None
+    where: ColumnElement[bool],
+    *,
+    top: int,
+    held: Callable[[Select[Any]], Select[Any]] | None = None,
 ) -> CompoundSelect:
     """The sums of the alerts `where` selects, by kind, by detail and for the `top` repositories
     (every repository tied with the last place included; the caller breaks ties by name).
@@ -82,7 +86,8 @@ def summary_statement(
     detail is its security severity, else its severity; a secret alert's, its type: a code alert
     has no secret type and a secret alert no severity, so one COALESCE says both. (Grouping by
     repository and level first, then summing those groups four times, cost twice the scan.)
-    `held`, (campaign id, alerts) rows, comes back in the same statement (`Summary.held`).
+    `held`, given the selection's repositories, makes (campaign id, alerts) rows, which come back
+    in the same statement (`Summary.held`).
     """
     detail = func.coalesce(a.c.security_severity, a.c.severity, a.c.secret_type)
     groups = (
@@ -121,7 +126,7 @@ def summary_statement(
         .where(ranked.c.place <= top),
     ]
     if held is not None:
-        counted = held.subquery()
+        counted = held(select(groups.c.repository_id).where(by_repository)).subquery()
         branches.append(
             select(literal(HELD), null().cast(text), cast(counted.c.campaign_id, text), counted.c.n)
         )

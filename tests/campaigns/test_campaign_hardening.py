@@ -14,7 +14,7 @@ from bot.core.errors import CampaignError, Conflict, FieldErrors, NotFound
 from bot.core.notices import NoticeKind
 from bot.core.query.parser import MAX_QUERY_CHARACTERS, MAX_TERMS
 from bot.core.settings import Settings
-from store import outbox
+from store import alert_query, outbox
 from tests.campaigns.conftest import ADMIN, MANAGER, request
 
 
@@ -185,6 +185,28 @@ async def test_the_preview_warns_when_alerts_are_already_in_an_active_campaign(
     preview = await svc.preview("is:open severity:critical")
 
     assert "2 of these alerts are already in active campaigns: #1 (2)." in preview.notes
+
+
+@pytest.mark.parametrize("named_up_to", [alert_query.HELD_WITHIN_AT_MOST, 0])
+async def test_held_alerts_are_counted_per_campaign_whether_or_not_the_repositories_are_named(
+    svc: CampaignService, monkeypatch: pytest.MonkeyPatch, named_up_to: int
+) -> None:
+    # Past `HELD_WITHIN_AT_MOST` repositories SQLite tests every campaign alert instead of those
+    # in the selection's repositories: both ways must count the same.
+    monkeypatch.setattr(alert_query, "HELD_WITHIN_AT_MOST", named_up_to)
+    await svc.create(ADMIN, request(query="is:open severity:critical repo:web"))
+    await svc.create(ADMIN, request(name="Back end", query="is:open severity:critical -repo:web"))
+
+    everywhere = await svc.preview("is:open severity:critical")
+    one_repository = await svc.preview("is:open severity:critical repo:api")
+    elsewhere = await svc.preview("is:open severity:low")
+
+    assert everywhere.breakdown.held == {1: 2, 2: 2}
+    assert "4 of these alerts are already in active campaigns: #1 (2), #2 (2)." in (
+        everywhere.notes
+    )
+    assert one_repository.breakdown.held == {2: 1}  # #1's alerts lie in another repository
+    assert elsewhere.breakdown.held == {}
 
 
 async def test_a_provider_named_by_its_slug_is_not_said_to_match_nothing(
