@@ -324,7 +324,10 @@ def held_by_campaign(where: ColumnElement[bool], within: Any = None) -> Select[A
     neither database turns into a join over the selection. With `within`, the selection's
     repositories (a subquery or an expanding parameter), a campaign's alert elsewhere is never
     looked up: testing a `team:` or `topic:` term is a join of its own, and testing all ten
-    thousand alerts of ten campaigns cost 40 ms for `team:platform` on PostgreSQL.
+    thousand alerts of ten campaigns cost 40 ms for `team:platform` on PostgreSQL. This relies
+    on `campaign_alerts.repository_id` being its alert's: `store.campaigns.add_alerts` copies it
+    from the alert, and an alert never changes repository (it is part of the alert's key; a
+    renamed or transferred repository keeps its row).
     """
     held = schema.campaign_alerts
     campaigns = schema.campaigns
