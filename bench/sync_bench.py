@@ -279,13 +279,7 @@ def _rows(
             f"{floor['cpu_seconds']:.1f} s; peak RSS {_mb(sync):.0f} / {_mb(floor):.0f} / "
             f"{_mb(plain):.0f} MB",
         ))  # fmt: skip
-    middle = sorted(results, key=lambda r: r["sync"]["seconds"] / r["floor"]["seconds"])
-    median = middle[len(middle) // 2]
-    lists = ", ".join(
-        f"{name.replace('_', ' ')} {median['sync']['full'][name]['seconds']:.1f}"
-        f" / {median['floor']['lists'][name]:.1f}"
-        for name in LIST_NAMES
-    )
+    lists = _by_list(results, "sync", "floor")
     within = all(r <= AIM_RATIO for r in ratios) and all(m < AIM_RSS_MB for m in rss)
     floor0 = results[0]["floor"]
     lists_walked = _lists(generated)
@@ -309,6 +303,17 @@ def _rows(
     return rows + _postgres_rows(results)
 
 
+def _by_list(results: list[dict[str, dict[str, Any]]], sync: str, floor: str) -> str:
+    """Each list's seconds, sync / floor, in the run whose whole-sync ratio is the median."""
+    middle = sorted(results, key=lambda r: r[sync]["seconds"] / r[floor]["seconds"])
+    median = middle[len(middle) // 2]
+    return ", ".join(
+        f"{name.replace('_', ' ')} {median[sync]['full'][name]['seconds']:.1f}"
+        f" / {median[floor]['lists'][name]:.1f}"
+        for name in LIST_NAMES
+    )
+
+
 def _postgres_rows(results: list[dict[str, dict[str, Any]]]) -> list[Row]:
     if "pg_sync" not in results[0]:
         return [("PostgreSQL", "skipped: set BENCH_POSTGRES_URL=postgresql+asyncpg://USER@HOST/DB "
@@ -327,13 +332,7 @@ def _postgres_rows(results: list[dict[str, dict[str, Any]]]) -> list[Row]:
             f"{sync['seconds'] / floor['seconds']:.2f}; CPU {sync['cpu_seconds']:.1f} s / "
             f"{floor['cpu_seconds']:.1f} s; peak RSS {_mb(sync):.0f} / {_mb(floor):.0f} MB",
         ))  # fmt: skip
-    middle = sorted(results, key=lambda r: r["pg_sync"]["seconds"] / r["pg_floor"]["seconds"])
-    median = middle[len(middle) // 2]
-    lists = ", ".join(
-        f"{name.replace('_', ' ')} {median['pg_sync']['full'][name]['seconds']:.1f}"
-        f" / {median['pg_floor']['lists'][name]:.1f}"
-        for name in LIST_NAMES
-    )
+    lists = _by_list(results, "pg_sync", "pg_floor")
     first_sync, first_floor = results[0]["pg_sync"], results[0]["pg_floor"]
     counted = first_sync["stored"], first_floor["stored"]
     unequal = [

@@ -111,6 +111,15 @@ class Walk:
             pages.append((url, etag))
         return rows, pages
 
+    async def listed_teams(self) -> tuple[list[tuple[str, str]], list[tuple[str, str | None]]]:
+        """(slug, name) of the organization's teams, and the (url, etag) of their list's pages."""
+        teams: list[tuple[str, str]] = []
+        urls: list[tuple[str, str | None]] = []
+        async for url, items, etag in self.pages(f"/orgs/{self.org}/teams", ""):
+            teams += [(item["slug"], item["name"]) for item in items]
+            urls.append((url, etag))
+        return teams, urls
+
     async def pages(self, path: str, query: str) -> Any:
         """(url, items, etag) of each page, following `Link: rel="next"`."""
         url: str | None = f"{self.base}{path}?per_page={PER_PAGE}{query}"
@@ -214,11 +223,7 @@ class Floor(Walk):
             self.commit_page(url, etag)
 
     async def teams(self) -> None:
-        teams: list[tuple[str, str]] = []
-        urls: list[tuple[str, str | None]] = []
-        async for url, items, etag in self.pages(f"/orgs/{self.org}/teams", ""):
-            teams += [(item["slug"], item["name"]) for item in items]
-            urls.append((url, etag))
+        teams, urls = await self.listed_teams()
         for slug, name in teams:
             self.db.execute(
                 "INSERT OR IGNORE INTO teams (slug, name) VALUES (?, ?)", (slug.lower(), name)

@@ -195,11 +195,7 @@ class Floor(Walk):
             await self.commit_page(url, etag)
 
     async def teams(self) -> None:
-        teams: list[tuple[str, str]] = []
-        urls: list[tuple[str, str | None]] = []
-        async for url, items, etag in self.pages(f"/orgs/{self.org}/teams", ""):
-            teams += [(item["slug"], item["name"]) for item in items]
-            urls.append((url, etag))
+        teams, urls = await self.listed_teams()
         await self.begin()  # a team list only means something whole: one transaction
         for slug, name in teams:
             await self.db.execute(
